@@ -1,0 +1,67 @@
+//! Use cases of Taskforce.
+//!
+//! Each use case validates its input with the domain, reads what it needs and writes through the
+//! store in one transaction. Time and randomness come from the [`App`]'s [`Clock`] and seeded
+//! random source, never from the system directly, so tests and the demo control them.
+//!
+//! Architecture invariant: nothing here knows about HTTP, HTML or the command line, and nothing
+//! here writes SQL.
+
+mod clock;
+pub mod demo;
+mod error;
+pub mod structure;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::AppError;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use std::sync::{Arc, Mutex};
+use taskforce_store::Store;
+use uuid::Uuid;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The application: the store, the clock and the random source that every use case shares.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    rng: Arc<Mutex<ChaCha20Rng>>,
+}
+
+impl App {
+    /// `seed` makes ids reproducible (the demo, tests); production passes entropy from the OS.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, seed: [u8; 32]) -> Self {
+        Self {
+            store,
+            clock,
+            rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(seed))),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// A new time-ordered id (UUID v7) from the clock and the random source.
+    pub fn new_id(&self) -> Uuid {
+        let mut bytes = [0u8; 10];
+        match self.rng.lock() {
+            Ok(mut rng) => rng.fill_bytes(&mut bytes),
+            Err(poisoned) => poisoned.into_inner().fill_bytes(&mut bytes),
+        }
+        let millis = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
+        uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
+    }
+
+    /// Whether the database answers.
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+}

@@ -1,0 +1,45 @@
+//! Typed identifiers. Every id is a UUID (version 7: time-ordered, so indexes stay compact),
+//! wrapped so that an organization id can never be passed where a member id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// A task force: the tenant that every other row belongs to.
+    TaskForceId,
+    /// A region of a (statewide) task force, served by navigators.
+    RegionId,
+    /// A partner organization of a task force.
+    OrganizationId,
+    /// A member: a person who works in one or more partner organizations.
+    MemberId,
+    /// A memorandum of understanding between partner organizations.
+    MouId,
+    /// A funding award (grant) that supports a task force.
+    AwardId,
+);

@@ -1,0 +1,13 @@
+//! Pure types and rules of Taskforce.
+//!
+//! Architecture invariant: this crate does no I/O, spawns nothing and knows nothing of SQL, HTTP
+//! or async runtimes. Everything here is a value and a function over values, so it is tested
+//! without a database and reused by every layer above it.
+
+pub mod ids;
+pub mod reference;
+pub mod structure;
+pub mod validation;
+
+pub use ids::*;
+pub use validation::{FieldError, Invalid};

@@ -1,0 +1,22 @@
+//! Persistence of Taskforce.
+//!
+//! One API over two backends: SQLite (the embedded default) and PostgreSQL (for networks). SQL is
+//! written once where the dialects agree (most of it: `$N` parameters, TEXT and BIGINT columns)
+//! and branched on [`Backend`] only where they truly differ. Migrations are embedded per backend.
+//!
+//! Architecture invariants:
+//! - Nothing outside this crate writes SQL.
+//! - Every function that touches a task force's rows takes its [`TaskForceId`] and puts it in the
+//!   `WHERE` clause; there is no unscoped read of tenant data.
+//! - Writes take a [`Tx`]: a use case's changes commit together or not at all.
+
+mod connect;
+mod error;
+pub mod structure;
+mod values;
+
+pub use connect::{Backend, Create, DatabaseUrl, Store, Tx};
+pub use error::StoreError;
+pub use sqlx::AnyConnection as Connection;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

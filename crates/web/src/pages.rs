@@ -1,0 +1,10 @@
+//! HTML pages. One module per area; each handler calls one use case and renders one page struct.
+
+mod structure;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    structure::routes()
+}

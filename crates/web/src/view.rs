@@ -1,0 +1,297 @@
+//! Page structs (one per screen shape) and the pieces they are built from.
+
+use askama::Template;
+use axum::http::{header, HeaderValue, Request};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use taskforce_domain::Invalid;
+
+/// Renders a template; a template error becomes a plain 500 (templates are compiled, so this is
+/// a bug, never user input).
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A piece of text, linked or not.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            href: None,
+        }
+    }
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            href: Some(href.into()),
+        }
+    }
+}
+
+/// One labelled row of a record page; several cells are shown as a list.
+pub struct Row {
+    pub label: &'static str,
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    pub fn new(label: &'static str, cells: Vec<Cell>) -> Self {
+        Self { label, cells }
+    }
+    pub fn text(label: &'static str, text: impl Into<String>) -> Self {
+        let text = text.into();
+        Self {
+            label,
+            cells: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Cell::text(text)]
+            },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub task_forces: Vec<TaskForceCard>,
+}
+
+pub struct TaskForceCard {
+    pub id: String,
+    pub name: String,
+    pub state_name: String,
+    pub county_count: usize,
+    pub population: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "task_force.html")]
+pub struct TaskForcePage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub state_name: String,
+    pub population: String,
+    pub counties: String,
+    pub sections: Vec<Section>,
+}
+
+pub struct Section {
+    pub text: &'static str,
+    pub href: String,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+pub struct TablePage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub title: String,
+    pub intro: String,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: &'static str,
+    pub new: Option<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+pub struct DetailPage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub title: String,
+    pub rows: Vec<Row>,
+    pub edit: Option<Cell>,
+}
+
+/// One input of a form.
+pub struct Field {
+    pub name: String,
+    pub label: String,
+    /// `text`, `email`, `tel`, `url`, `number`, `date`, `textarea`, `select`, `checkbox`, `checkboxes`.
+    pub kind: &'static str,
+    pub value: String,
+    pub values: Vec<String>,
+    pub options: Vec<(String, String)>,
+    pub required: bool,
+    pub hint: String,
+    pub error: Option<String>,
+    /// For a select that reloads another field when changed: (URL to get, id of the field to replace).
+    pub htmx: Option<(String, String)>,
+}
+
+impl Field {
+    pub fn new(
+        name: impl Into<String>,
+        label: impl Into<String>,
+        kind: &'static str,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            label: label.into(),
+            kind,
+            value: value.into(),
+            values: Vec::new(),
+            options: Vec::new(),
+            required: false,
+            hint: String::new(),
+            error: None,
+            htmx: None,
+        }
+    }
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+    pub fn options(mut self, options: Vec<(String, String)>) -> Self {
+        self.options = options;
+        self
+    }
+    pub fn values(mut self, values: Vec<String>) -> Self {
+        self.values = values;
+        self
+    }
+    pub fn checked(name: &str, label: &str, on: bool) -> Self {
+        Self::new(name, label, "checkbox", if on { "yes" } else { "" })
+    }
+    /// Whether `option` is among the checked values (for `checkboxes`).
+    pub fn has(&self, option: &str) -> bool {
+        self.values.iter().any(|v| v == option)
+    }
+}
+
+/// An entry of the error summary at the top of a refused form.
+pub struct Problem {
+    pub anchor: String,
+    pub label: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub title: String,
+    pub action: String,
+    pub cancel: String,
+    pub submit: &'static str,
+    pub version: Option<i64>,
+    pub fields: Vec<Field>,
+    pub problems: Vec<Problem>,
+}
+
+impl FormPage {
+    /// Puts each error beside its field (the field named, or the group it belongs to) and in the
+    /// summary; errors for fields the form does not show are summarised at the first field.
+    pub fn with_errors(mut self, invalid: &Invalid) -> Self {
+        for error in &invalid.errors {
+            let base = field_base(&error.field);
+            let index = self
+                .fields
+                .iter()
+                .position(|f| f.name == error.field || f.name == base)
+                .or_else(|| {
+                    self.fields
+                        .iter()
+                        .position(|f| f.name.starts_with(&error.field))
+                })
+                .unwrap_or(0);
+            let Some(field) = self.fields.get_mut(index) else {
+                continue;
+            };
+            field.error = Some(match field.error.take() {
+                Some(previous) => format!("{previous}; {}", error.message),
+                None => error.message.clone(),
+            });
+            self.problems.push(Problem {
+                anchor: format!("field-{}", field.name),
+                label: field.label.clone(),
+                message: error.message.clone(),
+            });
+        }
+        self
+    }
+}
+
+/// `counties[3]` → `counties`: errors about one item of a list belong to the list's field.
+fn field_base(name: &str) -> &str {
+    match name.rfind('[') {
+        Some(i) if name.ends_with(']') => &name[..i],
+        _ => name,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub title: String,
+    pub message: String,
+    pub back: String,
+    pub back_text: String,
+}
+
+impl ErrorPage {
+    pub fn new(title: &str, message: String) -> Self {
+        Self {
+            crumbs: Vec::new(),
+            notice: None,
+            title: title.to_owned(),
+            message,
+            back: "/".into(),
+            back_text: "Go to the list of task forces".into(),
+        }
+    }
+}
+
+/// Security headers on every response.
+pub async fn security_headers(request: Request<axum::body::Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set =
+        |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+            headers.insert(name, HeaderValue::from_static(value));
+        };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
