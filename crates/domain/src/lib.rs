@@ -4,6 +4,7 @@
 //! or async runtimes. Everything here is a value and a function over values, so it is tested
 //! without a database and reused by every layer above it.
 
+pub mod access;
 pub mod ids;
 pub mod reference;
 pub mod structure;

@@ -1,0 +1,504 @@
+//! The one access policy: who may do what to which record.
+//!
+//! [`decide`] is a pure function of the principal, the action, the resource (its kind, task
+//! force, owner, label, team grants and the consents that cover it) and the moment of access.
+//! Every page, API route, export, search, report and notification asks it. The role permissions
+//! it reads are one table kept as data ([`ROLE_PERMISSIONS`]); `access/expected.txt` is the
+//! independent statement of the default table (ACCESS-MODEL.md) that the matrix test checks
+//! every role x kind x action against.
+
+use crate::ids::*;
+use crate::structure::{OrganizationKind, Role};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Something a principal does to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    List,
+    Read,
+    Create,
+    Update,
+    Delete,
+    Export,
+    Share,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::List,
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Export,
+        Action::Share,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::List => "list",
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Export => "export",
+            Action::Share => "share",
+        }
+    }
+}
+
+/// The kinds of record the policy knows. Each new kind of record is added here, to
+/// [`ROLE_PERMISSIONS`] and to `access/expected.txt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    TaskForce,
+    Region,
+    Organization,
+    Member,
+    Mou,
+    FundingAward,
+    /// Sign-in accounts: enable, disable, reset a second factor, temporary accounts.
+    Account,
+    /// The access-review report (who holds which roles, last sign-in, factors).
+    AccessReview,
+    AuditLog,
+    /// A member's own personal access tokens.
+    ApiToken,
+}
+
+impl ResourceKind {
+    pub const ALL: &'static [ResourceKind] = &[
+        ResourceKind::TaskForce,
+        ResourceKind::Region,
+        ResourceKind::Organization,
+        ResourceKind::Member,
+        ResourceKind::Mou,
+        ResourceKind::FundingAward,
+        ResourceKind::Account,
+        ResourceKind::AccessReview,
+        ResourceKind::AuditLog,
+        ResourceKind::ApiToken,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ResourceKind::TaskForce => "task_force",
+            ResourceKind::Region => "region",
+            ResourceKind::Organization => "organization",
+            ResourceKind::Member => "member",
+            ResourceKind::Mou => "mou",
+            ResourceKind::FundingAward => "funding_award",
+            ResourceKind::Account => "account",
+            ResourceKind::AccessReview => "access_review",
+            ResourceKind::AuditLog => "audit_log",
+            ResourceKind::ApiToken => "api_token",
+        }
+    }
+}
+
+/// Who may see a record's content (ACCESS-MODEL.md "Resources and labels").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Any member of the task force whose role reads that kind.
+    TaskForce,
+    /// The owning organization and its team.
+    Organization,
+    /// The owning agency and the team members it granted; never a victim service provider or
+    /// community partner.
+    LawEnforcementSensitive,
+    /// The owning victim service provider; anyone else only under a live consent.
+    VictimConfidential,
+    /// Named members only.
+    Restricted,
+}
+
+/// The data categories a survivor's consent is scoped to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    Identity,
+    Contact,
+    Narrative,
+    Services,
+    Immigration,
+    Counting,
+}
+
+/// Access granted on a record to another organization or to one member (a case team).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub to: Grantee,
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grantee {
+    Organization(OrganizationId),
+    Member(MemberId),
+}
+
+/// A survivor's consent as the policy needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentScope {
+    pub recipients: Vec<OrganizationId>,
+    pub categories: Vec<DataCategory>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ConsentScope {
+    /// Live at `now` and covering `organization` for `category`.
+    pub fn covers(
+        &self,
+        organization: OrganizationId,
+        category: DataCategory,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.valid_from <= now
+            && self.valid_until.is_none_or(|end| now < end)
+            && self.revoked_at.is_none_or(|revoked| now < revoked)
+            && self.recipients.contains(&organization)
+            && self.categories.contains(&category)
+    }
+}
+
+/// Who is acting: a member, in one of their organizations, in one task force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub member_id: MemberId,
+    pub name: String,
+    pub email: String,
+    pub task_force_id: TaskForceId,
+    pub organization_id: OrganizationId,
+    pub organization_kind: OrganizationKind,
+    /// The roles held in the acting organization.
+    pub roles: Vec<Role>,
+    /// Whether the session completed its second factor.
+    pub strong: bool,
+}
+
+impl Principal {
+    pub fn holds(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A record as the policy sees it.
+#[derive(Clone, Debug)]
+pub struct Resource<'a> {
+    pub kind: ResourceKind,
+    /// `None` for network-level records and for a list or a new record not yet owned.
+    pub task_force_id: Option<TaskForceId>,
+    pub owner: Option<OrganizationId>,
+    /// For a member's own records (their tokens): whose they are.
+    pub owner_member: Option<MemberId>,
+    pub label: Label,
+    /// The data category of the content (for consent checks).
+    pub category: Option<DataCategory>,
+    pub grants: &'a [Grant],
+    pub consents: &'a [ConsentScope],
+}
+
+impl<'a> Resource<'a> {
+    /// A record of `kind` in task force `tf`, readable task-force-wide.
+    pub fn in_task_force(kind: ResourceKind, tf: TaskForceId) -> Self {
+        Self {
+            kind,
+            task_force_id: Some(tf),
+            owner: None,
+            owner_member: None,
+            label: Label::TaskForce,
+            category: None,
+            grants: &[],
+            consents: &[],
+        }
+    }
+}
+
+/// The answer, with a reason a person understands (never revealing what is behind a denial).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub allowed: bool,
+    pub reason: &'static str,
+}
+
+impl Decision {
+    const fn allow(reason: &'static str) -> Self {
+        Self {
+            allowed: true,
+            reason,
+        }
+    }
+    const fn deny(reason: &'static str) -> Self {
+        Self {
+            allowed: false,
+            reason,
+        }
+    }
+}
+
+/// How far a role's permission reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Records of the principal's own task force.
+    TaskForce,
+    /// Records of any task force (the network directory).
+    Network,
+    /// Records the principal owns (their own tokens).
+    Own,
+}
+
+/// One row of the role table: `role` may do `actions` to `kind`, within `reach`.
+pub struct Permission {
+    pub role: Role,
+    pub kind: ResourceKind,
+    pub actions: &'static [Action],
+    pub reach: Reach,
+}
+
+const fn p(role: Role, kind: ResourceKind, actions: &'static [Action], reach: Reach) -> Permission {
+    Permission {
+        role,
+        kind,
+        actions,
+        reach,
+    }
+}
+
+use Action::*;
+use ResourceKind as K;
+use Role as R;
+
+const READ: &[Action] = &[List, Read];
+const WRITE: &[Action] = &[List, Read, Create, Update];
+
+/// The default role table (ACCESS-MODEL.md). Roles not named for a kind may do nothing to it.
+pub const ROLE_PERMISSIONS: &[Permission] = &[
+    // Task force structure is labelled task-force: every role reads it; the coordinator writes
+    // it, the administrator keeps members and roles; network staff see the network directory.
+    p(
+        R::Coordinator,
+        K::TaskForce,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Administrator,
+        K::TaskForce,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(R::Supervisor, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Investigator, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Advocate, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Navigator, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Analyst, K::TaskForce, READ, Reach::TaskForce),
+    p(R::CommunityPartner, K::TaskForce, READ, Reach::TaskForce),
+    p(R::Auditor, K::TaskForce, READ, Reach::TaskForce),
+    p(
+        R::NetworkStaff,
+        K::TaskForce,
+        &[List, Read, Create],
+        Reach::Network,
+    ),
+    p(R::Coordinator, K::Region, WRITE, Reach::TaskForce),
+    p(R::Administrator, K::Region, READ, Reach::TaskForce),
+    p(R::Supervisor, K::Region, READ, Reach::TaskForce),
+    p(R::Investigator, K::Region, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Region, READ, Reach::TaskForce),
+    p(R::Advocate, K::Region, READ, Reach::TaskForce),
+    p(R::Navigator, K::Region, READ, Reach::TaskForce),
+    p(R::Analyst, K::Region, READ, Reach::TaskForce),
+    p(R::CommunityPartner, K::Region, READ, Reach::TaskForce),
+    p(R::Auditor, K::Region, READ, Reach::TaskForce),
+    p(R::Coordinator, K::Organization, WRITE, Reach::TaskForce),
+    p(R::Administrator, K::Organization, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Organization, READ, Reach::TaskForce),
+    p(R::Investigator, K::Organization, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Organization, READ, Reach::TaskForce),
+    p(R::Advocate, K::Organization, READ, Reach::TaskForce),
+    p(R::Navigator, K::Organization, READ, Reach::TaskForce),
+    p(R::Analyst, K::Organization, READ, Reach::TaskForce),
+    p(R::CommunityPartner, K::Organization, READ, Reach::TaskForce),
+    p(R::Auditor, K::Organization, READ, Reach::TaskForce),
+    p(R::NetworkStaff, K::Organization, READ, Reach::Network),
+    p(R::Coordinator, K::Member, WRITE, Reach::TaskForce),
+    p(R::Administrator, K::Member, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Member, READ, Reach::TaskForce),
+    p(R::Investigator, K::Member, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Member, READ, Reach::TaskForce),
+    p(R::Advocate, K::Member, READ, Reach::TaskForce),
+    p(R::Navigator, K::Member, READ, Reach::TaskForce),
+    p(R::Analyst, K::Member, READ, Reach::TaskForce),
+    p(R::Auditor, K::Member, READ, Reach::TaskForce),
+    p(R::Coordinator, K::Mou, WRITE, Reach::TaskForce),
+    p(R::Administrator, K::Mou, READ, Reach::TaskForce),
+    p(R::Supervisor, K::Mou, READ, Reach::TaskForce),
+    p(R::Investigator, K::Mou, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Mou, READ, Reach::TaskForce),
+    p(R::Advocate, K::Mou, READ, Reach::TaskForce),
+    p(R::Navigator, K::Mou, READ, Reach::TaskForce),
+    p(R::Analyst, K::Mou, READ, Reach::TaskForce),
+    p(R::Auditor, K::Mou, READ, Reach::TaskForce),
+    p(R::Coordinator, K::FundingAward, WRITE, Reach::TaskForce),
+    p(R::Administrator, K::FundingAward, READ, Reach::TaskForce),
+    p(R::Supervisor, K::FundingAward, READ, Reach::TaskForce),
+    p(R::Analyst, K::FundingAward, READ, Reach::TaskForce),
+    p(R::Auditor, K::FundingAward, READ, Reach::TaskForce),
+    p(R::NetworkStaff, K::FundingAward, READ, Reach::Network),
+    // Administration is separated from content and from the audit trail.
+    p(R::Administrator, K::Account, WRITE, Reach::TaskForce),
+    p(
+        R::Administrator,
+        K::AccessReview,
+        &[Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Auditor,
+        K::AccessReview,
+        &[Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Auditor,
+        K::AuditLog,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+];
+
+/// Every member may keep their own API tokens, whatever their role.
+const OWN_TOKENS: &[Action] = &[List, Read, Create, Delete];
+
+/// The permission rows of one role for one kind (the table, plus own tokens for every role).
+pub fn permissions(role: Role, kind: ResourceKind) -> impl Iterator<Item = Permission> {
+    let table = ROLE_PERMISSIONS
+        .iter()
+        .filter(move |perm| perm.role == role && perm.kind == kind)
+        .map(|perm| Permission {
+            role: perm.role,
+            kind: perm.kind,
+            actions: perm.actions,
+            reach: perm.reach,
+        });
+    let own = (kind == K::ApiToken).then(|| p(role, K::ApiToken, OWN_TOKENS, Reach::Own));
+    table.chain(own)
+}
+
+/// Decides whether `principal` may do `action` to `resource` at `now`.
+pub fn decide(
+    principal: &Principal,
+    action: Action,
+    resource: &Resource<'_>,
+    now: DateTime<Utc>,
+) -> Decision {
+    if !principal.strong {
+        return Decision::deny("Finish signing in with your second factor first.");
+    }
+    let reach = principal
+        .roles
+        .iter()
+        .flat_map(|role| permissions(*role, resource.kind))
+        .filter(|perm| perm.actions.contains(&action))
+        .map(|perm| perm.reach)
+        .fold(None, |best, reach| match (best, reach) {
+            (_, Reach::Network) | (Some(Reach::Network), _) => Some(Reach::Network),
+            (_, Reach::TaskForce) | (Some(Reach::TaskForce), _) => Some(Reach::TaskForce),
+            _ => Some(Reach::Own),
+        });
+    let Some(reach) = reach else {
+        return Decision::deny(
+            "Your role does not include this. Ask your task force coordinator if you need it.",
+        );
+    };
+    match (reach, resource.task_force_id) {
+        (Reach::Network, _) | (_, None) => {}
+        (_, Some(tf)) if tf == principal.task_force_id => {}
+        _ => return Decision::deny("This belongs to another task force."),
+    }
+    if reach == Reach::Own
+        && resource
+            .owner_member
+            .is_some_and(|member| member != principal.member_id)
+    {
+        return Decision::deny("This belongs to someone else.");
+    }
+    label_allows(principal, resource, now)
+}
+
+fn granted(principal: &Principal, grants: &[Grant], now: DateTime<Utc>) -> bool {
+    grants.iter().any(|g| {
+        g.until.is_none_or(|end| now < end)
+            && match g.to {
+                Grantee::Organization(org) => org == principal.organization_id,
+                Grantee::Member(member) => member == principal.member_id,
+            }
+    })
+}
+
+fn label_allows(principal: &Principal, resource: &Resource<'_>, now: DateTime<Utc>) -> Decision {
+    let own = resource
+        .owner
+        .is_none_or(|owner| owner == principal.organization_id);
+    match resource.label {
+        Label::TaskForce => Decision::allow("Shared with the whole task force."),
+        Label::Organization if own || granted(principal, resource.grants, now) => {
+            Decision::allow("Your organization holds this record or is on its team.")
+        }
+        Label::Organization => {
+            Decision::deny("Held by another organization and shared only with its team.")
+        }
+        Label::LawEnforcementSensitive => {
+            let excluded = matches!(
+                principal.organization_kind,
+                OrganizationKind::VictimServiceProvider | OrganizationKind::CommunityPartner
+            );
+            if excluded {
+                Decision::deny("Law-enforcement sensitive: shown only to the agency that holds it and those it grants.")
+            } else if own || granted(principal, resource.grants, now) {
+                Decision::allow("Your agency holds this record or was granted it.")
+            } else {
+                Decision::deny("Law-enforcement sensitive: shown only to the agency that holds it and those it grants.")
+            }
+        }
+        Label::VictimConfidential => {
+            let consented = resource.category.is_some_and(|c| {
+                resource
+                    .consents
+                    .iter()
+                    .any(|consent| consent.covers(principal.organization_id, c, now))
+            });
+            if resource.owner == Some(principal.organization_id) {
+                Decision::allow(
+                    "Your organization is the victim service provider that holds this record.",
+                )
+            } else if consented {
+                Decision::allow("Shared under the survivor's consent.")
+            } else {
+                Decision::deny(
+                    "Held by a victim service provider; shared only with the survivor's consent.",
+                )
+            }
+        }
+        Label::Restricted => {
+            let named = resource.grants.iter().any(|g| {
+                g.until.is_none_or(|end| now < end) && g.to == Grantee::Member(principal.member_id)
+            });
+            if named {
+                Decision::allow("You are named on this restricted record.")
+            } else {
+                Decision::deny("Restricted to named members.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
