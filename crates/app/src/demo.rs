@@ -5,7 +5,7 @@
 //! All people are invented. Agency names are those of public bodies of the kind each site works
 //! with; nothing here describes their real staff or work.
 
-use crate::{App, AppError, FixedClock, Result};
+use crate::{Actor, App, AppError, FixedClock, Result};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -14,6 +14,12 @@ use std::sync::Arc;
 use taskforce_domain::structure::*;
 use taskforce_domain::*;
 use taskforce_store::Store;
+
+/// The demo builder acts as the system (it is the operator's own command).
+const DEMO: Actor = Actor::System("demo");
+
+/// The password of every demo account (demo only: a real installation gives each person their own).
+pub const DEMO_PASSWORD: &str = "lantern-orchard-quarry-demo";
 
 /// The seed of the demo network.
 pub const DEMO_SEED: [u8; 32] = *b"taskforce demo network, seed 001";
@@ -258,7 +264,7 @@ pub struct DemoSummary {
 /// What the database holds: `None` when it is empty, `Some(true)` when it holds the demo
 /// network, `Some(false)` when it holds other data (which the demo must never touch).
 pub async fn existing_demo(app: &App) -> Result<Option<bool>> {
-    let existing = app.task_forces().await?;
+    let existing = app.task_forces(&DEMO).await?;
     if existing.is_empty() {
         return Ok(None);
     }
@@ -273,6 +279,7 @@ pub async fn existing_demo(app: &App) -> Result<Option<bool>> {
 pub async fn seed(app: &App) -> Result<DemoSummary> {
     let mut rng = ChaCha8Rng::from_seed(DEMO_SEED);
     let mut used_names = std::collections::BTreeSet::new();
+    let password_hash = app.hash_password(DEMO_PASSWORD)?;
     let mut summary = DemoSummary {
         task_forces: Vec::new(),
         organizations: 0,
@@ -288,19 +295,23 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             spec.counties.iter().map(|c| c.to_string()).collect()
         };
         let tf = app
-            .create_task_force(TaskForceInput {
-                name: spec.name.into(),
-                state: spec.state.into(),
-                counties,
-                population_served: Some(spec.population),
-                description: spec.description.into(),
-            })
+            .create_task_force(
+                &DEMO,
+                TaskForceInput {
+                    name: spec.name.into(),
+                    state: spec.state.into(),
+                    counties,
+                    population_served: Some(spec.population),
+                    description: spec.description.into(),
+                },
+            )
             .await?;
 
         let mut organizations = Vec::new();
         for o in spec.organizations {
             let created = app
                 .create_organization(
+                    &DEMO,
                     tf.id,
                     OrganizationInput {
                         name: o.name.into(),
@@ -360,7 +371,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
                 }],
             };
             let app = app.clone();
-            async move { app.create_member(tf, input).await }
+            async move { app.create_member(&DEMO, tf, input).await }
         };
 
         let mut members = Vec::new();
@@ -399,6 +410,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
         }
         for (region, navigator) in spec.regions.iter().zip(&navigators) {
             app.create_region(
+                &DEMO,
                 tf.id,
                 RegionInput {
                     name: region.name.into(),
@@ -417,7 +429,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
                 organization_id: vsp.0.id,
                 roles: vec![Role::Analyst],
             });
-            app.update_member(tf.id, coordinator.id, coordinator.version, input)
+            app.update_member(&DEMO, tf.id, coordinator.id, coordinator.version, input)
                 .await?;
         }
         summary.members += members.len();
@@ -459,7 +471,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             },
         ];
         for mou in mous {
-            app.create_mou(tf.id, mou).await?;
+            app.create_mou(&DEMO, tf.id, mou).await?;
         }
 
         let le = organizations
@@ -472,6 +484,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
         ];
         for (funder, prefix, recipient, amount) in awards {
             app.create_award(
+                &DEMO,
                 tf.id,
                 FundingAwardInput {
                     funder: funder.into(),
@@ -481,6 +494,19 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
                     starts_on: date(2024, 10, 1),
                     ends_on: date(2027, 9, 30),
                 },
+            )
+            .await?;
+        }
+        // Every member can sign in with the demo password and enrols a second factor at first
+        // sign-in. The password is hashed once for the whole demo (Argon2id is slow on purpose).
+        for member in app.members(&DEMO, tf.id).await? {
+            app.create_account_with_hash(
+                &DEMO,
+                tf.id,
+                member.id,
+                DEMO_PASSWORD,
+                &password_hash,
+                None,
             )
             .await?;
         }

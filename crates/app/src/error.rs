@@ -9,11 +9,20 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("not found")]
     NotFound,
+    /// The policy refused; the message says why in words a person understands.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Sign-in or a second factor was refused; the message is safe to show.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The record changed since the person opened it; their change was not applied.
     #[error("this record was changed by someone else after you opened it; reload it and make your change again")]
     Conflict,
     #[error(transparent)]
     Store(StoreError),
+    /// A failure below the use case that is not the store's (hashing, encoding); logged, never shown.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<Invalid> for AppError {

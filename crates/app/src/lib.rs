@@ -7,17 +7,23 @@
 //! Architecture invariant: nothing here knows about HTTP, HTML or the command line, and nothing
 //! here writes SQL.
 
+mod actor;
+pub mod audit;
 mod clock;
 pub mod demo;
 mod error;
+pub mod identity;
 pub mod structure;
 
+pub use actor::Actor;
+pub use audit::AuditVerification;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::AppError;
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::sync::{Arc, Mutex};
+use taskforce_domain::identity::SecuritySettings;
 use taskforce_store::Store;
 use uuid::Uuid;
 
@@ -29,6 +35,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     rng: Arc<Mutex<ChaCha20Rng>>,
+    settings: Arc<SecuritySettings>,
 }
 
 impl App {
@@ -38,6 +45,25 @@ impl App {
             store,
             clock,
             rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(seed))),
+            settings: Arc::new(SecuritySettings::default()),
+        }
+    }
+
+    /// The same application with other security settings (lockout, timeouts, banner).
+    pub fn with_settings(mut self, settings: SecuritySettings) -> Self {
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    pub fn settings(&self) -> &SecuritySettings {
+        &self.settings
+    }
+
+    /// Fills `buf` from the application's random source.
+    pub fn fill_random(&self, buf: &mut [u8]) {
+        match self.rng.lock() {
+            Ok(mut rng) => rng.fill_bytes(buf),
+            Err(poisoned) => poisoned.into_inner().fill_bytes(buf),
         }
     }
 
@@ -52,10 +78,7 @@ impl App {
     /// A new time-ordered id (UUID v7) from the clock and the random source.
     pub fn new_id(&self) -> Uuid {
         let mut bytes = [0u8; 10];
-        match self.rng.lock() {
-            Ok(mut rng) => rng.fill_bytes(&mut bytes),
-            Err(poisoned) => poisoned.into_inner().fill_bytes(&mut bytes),
-        }
+        self.fill_random(&mut bytes);
         let millis = u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0);
         uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
     }

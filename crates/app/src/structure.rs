@@ -1,12 +1,51 @@
-//! Use cases of task force structure (C1).
+//! Use cases of task force structure (C1). Each asks the access policy first; each write is
+//! audited in the transaction that makes it.
 
+use crate::actor::Actor;
 use crate::{App, AppError, Result};
 use std::collections::BTreeSet;
+use taskforce_domain::access::{decide, Action, Resource, ResourceKind};
+use taskforce_domain::audit::Outcome;
 use taskforce_domain::structure::*;
 use taskforce_domain::*;
-use taskforce_store::{structure as db, Connection};
+use taskforce_store::{structure as db, Connection, Tx};
 
 impl App {
+    /// Asks the policy about a task-force-labelled record of `kind`.
+    async fn allow(
+        &self,
+        actor: &Actor,
+        action: Action,
+        kind: ResourceKind,
+        tf: TaskForceId,
+        id: &str,
+    ) -> Result<()> {
+        self.authorize(actor, action, &Resource::in_task_force(kind, tf), id)
+            .await
+    }
+
+    /// Audits a write inside its transaction.
+    async fn audit_write(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        kind: ResourceKind,
+        action: Action,
+        id: &str,
+    ) -> Result<()> {
+        let what = format!("{}.{}", kind.code(), action.code());
+        self.audit(
+            tx,
+            &actor.audit_actor(),
+            &what,
+            kind.code(),
+            id,
+            Outcome::Success,
+            "",
+        )
+        .await
+    }
+
     async fn require_task_force(
         &self,
         conn: &mut Connection,
@@ -29,26 +68,76 @@ impl App {
 
     // -- task forces ----------------------------------------------------------------------------
 
-    pub async fn task_forces(&self) -> Result<Vec<TaskForce>> {
+    /// The task forces the actor may see: their own, or the whole network for network staff.
+    pub async fn task_forces(&self, actor: &Actor) -> Result<Vec<TaskForce>> {
         let mut conn = self.store().conn().await?;
-        Ok(db::list_task_forces(&mut conn).await?)
+        let all = db::list_task_forces(&mut conn).await?;
+        let now = self.clock().now();
+        Ok(match actor {
+            Actor::System(_) => all,
+            Actor::Member(p) => all
+                .into_iter()
+                .filter(|t| {
+                    decide(
+                        p,
+                        Action::List,
+                        &Resource::in_task_force(ResourceKind::TaskForce, t.id),
+                        now,
+                    )
+                    .allowed
+                })
+                .collect(),
+        })
     }
 
-    pub async fn task_force(&self, id: TaskForceId) -> Result<TaskForce> {
+    pub async fn task_force(&self, actor: &Actor, id: TaskForceId) -> Result<TaskForce> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::TaskForce,
+            id,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, id).await
     }
 
-    pub async fn task_force_counts(&self, id: TaskForceId) -> Result<db::Counts> {
+    pub async fn task_force_counts(&self, actor: &Actor, id: TaskForceId) -> Result<db::Counts> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::TaskForce,
+            id,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::counts(&mut conn, id).await?)
     }
 
-    pub async fn create_task_force(&self, input: TaskForceInput) -> Result<TaskForce> {
+    pub async fn create_task_force(
+        &self,
+        actor: &Actor,
+        input: TaskForceInput,
+    ) -> Result<TaskForce> {
+        let resource = Resource {
+            task_force_id: None,
+            ..Resource::in_task_force(ResourceKind::TaskForce, TaskForceId(uuid::Uuid::nil()))
+        };
+        self.authorize(actor, Action::Create, &resource, "").await?;
         let input = input.validate()?;
         let id = TaskForceId(self.new_id());
         let mut tx = self.store().begin().await?;
         db::insert_task_force(&mut tx, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::TaskForce,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = self.require_task_force(tx.conn(), id).await?;
         tx.commit().await?;
         Ok(created)
@@ -56,13 +145,30 @@ impl App {
 
     pub async fn update_task_force(
         &self,
+        actor: &Actor,
         id: TaskForceId,
         version: i64,
         input: TaskForceInput,
     ) -> Result<TaskForce> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::TaskForce,
+            id,
+            &id.to_string(),
+        )
+        .await?;
         let input = input.validate()?;
         let mut tx = self.store().begin().await?;
         db::update_task_force(&mut tx, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::TaskForce,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
         let updated = self.require_task_force(tx.conn(), id).await?;
         tx.commit().await?;
         Ok(updated)
@@ -70,13 +176,23 @@ impl App {
 
     // -- regions --------------------------------------------------------------------------------
 
-    pub async fn regions(&self, tf: TaskForceId) -> Result<Vec<Region>> {
+    pub async fn regions(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Region>> {
+        self.allow(actor, Action::List, ResourceKind::Region, tf, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, tf).await?;
         Ok(db::regions(&mut conn, tf).await?)
     }
 
-    pub async fn region(&self, tf: TaskForceId, id: RegionId) -> Result<Region> {
+    pub async fn region(&self, actor: &Actor, tf: TaskForceId, id: RegionId) -> Result<Region> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::Region,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         db::region(&mut conn, tf, id)
             .await?
@@ -111,11 +227,26 @@ impl App {
         Ok(input.validate(&context)?)
     }
 
-    pub async fn create_region(&self, tf: TaskForceId, input: RegionInput) -> Result<Region> {
+    pub async fn create_region(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        input: RegionInput,
+    ) -> Result<Region> {
+        self.allow(actor, Action::Create, ResourceKind::Region, tf, "")
+            .await?;
         let mut tx = self.store().begin().await?;
         let input = self.validate_region(tx.conn(), tf, None, input).await?;
         let id = RegionId(self.new_id());
         db::insert_region(&mut tx, tf, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Region,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = db::region(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -125,14 +256,31 @@ impl App {
 
     pub async fn update_region(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         id: RegionId,
         version: i64,
         input: RegionInput,
     ) -> Result<Region> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::Region,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut tx = self.store().begin().await?;
         let input = self.validate_region(tx.conn(), tf, Some(id), input).await?;
         db::update_region(&mut tx, tf, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Region,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
         let updated = db::region(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -142,13 +290,28 @@ impl App {
 
     // -- organizations --------------------------------------------------------------------------
 
-    pub async fn organizations(&self, tf: TaskForceId) -> Result<Vec<Organization>> {
+    pub async fn organizations(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Organization>> {
+        self.allow(actor, Action::List, ResourceKind::Organization, tf, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, tf).await?;
         Ok(db::organizations(&mut conn, tf).await?)
     }
 
-    pub async fn organization(&self, tf: TaskForceId, id: OrganizationId) -> Result<Organization> {
+    pub async fn organization(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        id: OrganizationId,
+    ) -> Result<Organization> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::Organization,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         db::organization(&mut conn, tf, id)
             .await?
@@ -172,13 +335,24 @@ impl App {
 
     pub async fn create_organization(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         input: OrganizationInput,
     ) -> Result<Organization> {
+        self.allow(actor, Action::Create, ResourceKind::Organization, tf, "")
+            .await?;
         let mut tx = self.store().begin().await?;
         let input = self.validate_organization(tx.conn(), tf, input).await?;
         let id = OrganizationId(self.new_id());
         db::insert_organization(&mut tx, tf, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Organization,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = db::organization(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -188,14 +362,31 @@ impl App {
 
     pub async fn update_organization(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         id: OrganizationId,
         version: i64,
         input: OrganizationInput,
     ) -> Result<Organization> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::Organization,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut tx = self.store().begin().await?;
         let input = self.validate_organization(tx.conn(), tf, input).await?;
         db::update_organization(&mut tx, tf, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Organization,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
         let updated = db::organization(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -205,25 +396,50 @@ impl App {
 
     // -- members --------------------------------------------------------------------------------
 
-    pub async fn members(&self, tf: TaskForceId) -> Result<Vec<Member>> {
+    pub async fn members(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Member>> {
+        self.allow(actor, Action::List, ResourceKind::Member, tf, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, tf).await?;
         Ok(db::members(&mut conn, tf).await?)
     }
 
-    pub async fn member(&self, tf: TaskForceId, id: MemberId) -> Result<Member> {
+    pub async fn member(&self, actor: &Actor, tf: TaskForceId, id: MemberId) -> Result<Member> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::Member,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         db::member(&mut conn, tf, id)
             .await?
             .ok_or(AppError::NotFound)
     }
 
-    pub async fn create_member(&self, tf: TaskForceId, input: MemberInput) -> Result<Member> {
+    pub async fn create_member(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        input: MemberInput,
+    ) -> Result<Member> {
+        self.allow(actor, Action::Create, ResourceKind::Member, tf, "")
+            .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         let id = MemberId(self.new_id());
         db::insert_member(&mut tx, tf, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Member,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = db::member(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -231,15 +447,29 @@ impl App {
         Ok(created)
     }
 
+    /// Changes a member, their organizations and roles (a role change is audited with the roles
+    /// before and after).
     pub async fn update_member(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         id: MemberId,
         version: i64,
         input: MemberInput,
     ) -> Result<Member> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::Member,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
+        let before = db::member(tx.conn(), tf, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         let still_navigator = input
             .memberships
@@ -258,6 +488,47 @@ impl App {
             .into());
         }
         db::update_member(&mut tx, tf, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Member,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
+        if before.memberships != input.memberships {
+            let describe = |ms: &[Membership]| {
+                ms.iter()
+                    .map(|m| {
+                        format!(
+                            "{}: {}",
+                            m.organization_id,
+                            m.roles
+                                .iter()
+                                .map(|r| r.code())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let detail = format!(
+                "before [{}] after [{}]",
+                describe(&before.memberships),
+                describe(&input.memberships)
+            );
+            self.audit(
+                &mut tx,
+                &actor.audit_actor(),
+                "member.roles_change",
+                "member",
+                &id.to_string(),
+                Outcome::Success,
+                &detail,
+            )
+            .await?;
+        }
         let updated = db::member(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -267,23 +538,37 @@ impl App {
 
     // -- MOUs -----------------------------------------------------------------------------------
 
-    pub async fn mous(&self, tf: TaskForceId) -> Result<Vec<Mou>> {
+    pub async fn mous(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Mou>> {
+        self.allow(actor, Action::List, ResourceKind::Mou, tf, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, tf).await?;
         Ok(db::mous(&mut conn, tf).await?)
     }
 
-    pub async fn mou(&self, tf: TaskForceId, id: MouId) -> Result<Mou> {
+    pub async fn mou(&self, actor: &Actor, tf: TaskForceId, id: MouId) -> Result<Mou> {
+        self.allow(actor, Action::Read, ResourceKind::Mou, tf, &id.to_string())
+            .await?;
         let mut conn = self.store().conn().await?;
         db::mou(&mut conn, tf, id).await?.ok_or(AppError::NotFound)
     }
 
-    pub async fn create_mou(&self, tf: TaskForceId, input: MouInput) -> Result<Mou> {
+    pub async fn create_mou(&self, actor: &Actor, tf: TaskForceId, input: MouInput) -> Result<Mou> {
+        self.allow(actor, Action::Create, ResourceKind::Mou, tf, "")
+            .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         let id = MouId(self.new_id());
         db::insert_mou(&mut tx, tf, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Mou,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = db::mou(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -293,15 +578,32 @@ impl App {
 
     pub async fn update_mou(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         id: MouId,
         version: i64,
         input: MouInput,
     ) -> Result<Mou> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::Mou,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         db::update_mou(&mut tx, tf, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::Mou,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
         let updated = db::mou(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -311,13 +613,23 @@ impl App {
 
     // -- funding awards -------------------------------------------------------------------------
 
-    pub async fn awards(&self, tf: TaskForceId) -> Result<Vec<FundingAward>> {
+    pub async fn awards(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<FundingAward>> {
+        self.allow(actor, Action::List, ResourceKind::FundingAward, tf, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         self.require_task_force(&mut conn, tf).await?;
         Ok(db::awards(&mut conn, tf).await?)
     }
 
-    pub async fn award(&self, tf: TaskForceId, id: AwardId) -> Result<FundingAward> {
+    pub async fn award(&self, actor: &Actor, tf: TaskForceId, id: AwardId) -> Result<FundingAward> {
+        self.allow(
+            actor,
+            Action::Read,
+            ResourceKind::FundingAward,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         db::award(&mut conn, tf, id)
             .await?
@@ -326,14 +638,25 @@ impl App {
 
     pub async fn create_award(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         input: FundingAwardInput,
     ) -> Result<FundingAward> {
+        self.allow(actor, Action::Create, ResourceKind::FundingAward, tf, "")
+            .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         let id = AwardId(self.new_id());
         db::insert_award(&mut tx, tf, id, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::FundingAward,
+            Action::Create,
+            &id.to_string(),
+        )
+        .await?;
         let created = db::award(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -343,15 +666,32 @@ impl App {
 
     pub async fn update_award(
         &self,
+        actor: &Actor,
         tf: TaskForceId,
         id: AwardId,
         version: i64,
         input: FundingAwardInput,
     ) -> Result<FundingAward> {
+        self.allow(
+            actor,
+            Action::Update,
+            ResourceKind::FundingAward,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut tx = self.store().begin().await?;
         self.require_task_force(tx.conn(), tf).await?;
         let input = input.validate(&self.organization_ids(tx.conn(), tf).await?)?;
         db::update_award(&mut tx, tf, id, version, &input, self.clock().now()).await?;
+        self.audit_write(
+            &mut tx,
+            actor,
+            ResourceKind::FundingAward,
+            Action::Update,
+            &id.to_string(),
+        )
+        .await?;
         let updated = db::award(tx.conn(), tf, id)
             .await?
             .ok_or(AppError::NotFound)?;

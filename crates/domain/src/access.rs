@@ -175,11 +175,14 @@ pub struct Principal {
     pub email: String,
     pub task_force_id: TaskForceId,
     pub organization_id: OrganizationId,
+    pub organization_name: String,
     pub organization_kind: OrganizationKind,
     /// The roles held in the acting organization.
     pub roles: Vec<Role>,
     /// Whether the session completed its second factor.
     pub strong: bool,
+    /// Where the request came from (the client address), for the audit log.
+    pub source: String,
 }
 
 impl Principal {

@@ -5,6 +5,8 @@
 //! without a database and reused by every layer above it.
 
 pub mod access;
+pub mod audit;
+pub mod identity;
 pub mod ids;
 pub mod reference;
 pub mod structure;

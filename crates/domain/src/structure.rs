@@ -420,9 +420,8 @@ impl OrganizationInput {
         let phone = invalid.optional_phone("phone", &self.phone);
         let email = invalid.optional_email("email", &self.email);
         let website = invalid.optional_text("website", &self.website, 500);
-        if !website.is_empty()
-            && !(website.starts_with("https://") || website.starts_with("http://"))
-        {
+        let has_scheme = website.starts_with("https://") || website.starts_with("http://");
+        if !(website.is_empty() || has_scheme) {
             invalid.add("website", "must start with https:// or http://");
         }
         invalid.finish(Valid(Self {

@@ -247,7 +247,27 @@ impl Store {
             Backend::Postgres => "BEGIN",
         };
         conn.execute(begin).await?;
-        Ok(Tx { conn: Some(conn) })
+        Ok(Tx {
+            conn: Some(conn),
+            backend: self.backend,
+        })
+    }
+
+    /// Starts a read-only transaction that sees one consistent state of the database for all
+    /// its reads, however long it runs (a check or an export read in pages). Writers are not
+    /// blocked. Finish it with [`Tx::rollback`].
+    pub async fn begin_snapshot(&self) -> Result<Tx> {
+        let mut conn = self.pool.acquire().await?;
+        let begin = match self.backend {
+            // A deferred transaction keeps the WAL snapshot of its first read until it ends.
+            Backend::Sqlite => "BEGIN DEFERRED",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        conn.execute(begin).await?;
+        Ok(Tx {
+            conn: Some(conn),
+            backend: self.backend,
+        })
     }
 
     /// Pool size and idle connections, for metrics.
@@ -363,9 +383,15 @@ fn unreachable(url: &DatabaseUrl, e: sqlx::Error) -> StoreError {
 /// A write transaction. Commit it to keep the changes; dropping it without commit discards them.
 pub struct Tx {
     conn: Option<PoolConnection<Any>>,
+    backend: Backend,
 }
 
 impl Tx {
+    /// The kind of database, for the few statements whose dialects differ (row locks).
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     pub fn conn(&mut self) -> &mut AnyConnection {
         // The connection is only taken by commit/rollback, which consume the Tx.
         match self.conn.as_mut() {

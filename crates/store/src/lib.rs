@@ -10,8 +10,10 @@
 //!   `WHERE` clause; there is no unscoped read of tenant data.
 //! - Writes take a [`Tx`]: a use case's changes commit together or not at all.
 
+pub mod audit;
 mod connect;
 mod error;
+pub mod identity;
 pub mod structure;
 mod values;
 

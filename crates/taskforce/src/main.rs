@@ -1,17 +1,22 @@
-//! The `taskforce` command: serve, demo, migrate.
+//! The `taskforce` command: serve, demo, migrate, audit.
 //!
 //! This is the composition root: it reads configuration, opens the store, gives the app its
 //! clock and entropy, and starts the web server. It holds no business rule.
+
+mod audit;
+mod users;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::RngCore;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use taskforce_app::{demo, App, SystemClock};
+use taskforce_domain::identity::SecuritySettings;
 use taskforce_store::{DatabaseUrl, Store};
+use taskforce_web::WebConfig;
 
 /// Taskforce: the workspace of a multidisciplinary human-trafficking task force.
 #[derive(Parser)]
@@ -38,22 +43,61 @@ enum Command {
     Demo(DemoArgs),
     /// Create the database if needed and bring its schema up to date.
     Migrate(DatabaseArgs),
+    /// Add, disable and list sign-in accounts.
+    User {
+        #[command(subcommand)]
+        command: users::UserCommand,
+    },
+    /// Personal access tokens for the API.
+    Token {
+        #[command(subcommand)]
+        command: users::TokenCommand,
+    },
+    /// Check, export or purge the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 #[derive(Args)]
-struct DatabaseArgs {
+pub(crate) struct DatabaseArgs {
     /// sqlite://PATH or postgres://USER@HOST:PORT/NAME [default: sqlite://data/taskforce.db]
     #[arg(long, env = "TASKFORCE_DATABASE")]
-    database: Option<String>,
+    pub(crate) database: Option<String>,
 }
 
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
     db: DatabaseArgs,
-    /// Address to listen on. Until sign-in exists, only loopback addresses are accepted.
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+#[derive(Args)]
+struct WebArgs {
+    /// Address to listen on (e.g. 0.0.0.0:8443 behind a firewall). Port 0 picks a free port.
     #[arg(long, env = "TASKFORCE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// PEM certificate chain: serve HTTPS (TLS 1.2+, rustls) instead of plain HTTP.
+    #[arg(long, env = "TASKFORCE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    #[arg(long, env = "TASKFORCE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve /healthz and /metrics on this separate address only (e.g. an internal interface).
+    #[arg(long, env = "TASKFORCE_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// The system-use notice shown before sign-in.
+    #[arg(long, env = "TASKFORCE_BANNER")]
+    banner: Option<String>,
+    /// Failed sign-ins in a row that lock an account.
+    #[arg(long, env = "TASKFORCE_LOCKOUT_ATTEMPTS", default_value_t = 5)]
+    lockout_attempts: i64,
+    /// Minutes an account stays locked.
+    #[arg(long, env = "TASKFORCE_LOCKOUT_MINUTES", default_value_t = 10)]
+    lockout_minutes: i64,
 }
 
 #[derive(Args)]
@@ -61,9 +105,8 @@ struct DemoArgs {
     /// sqlite://PATH or postgres://USER@HOST:PORT/NAME; created if it does not exist.
     #[arg(long, default_value = "sqlite://data/demo.db")]
     database: String,
-    /// Address to listen on (loopback only). Port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: String,
+    #[command(flatten)]
+    web: WebArgs,
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://data/taskforce.db";
@@ -82,7 +125,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -102,8 +145,11 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn run(command: Command) -> Result<()> {
+async fn run(command: Command) -> Result<ExitCode> {
     match command {
+        Command::Audit { command } => audit::run(command).await,
+        Command::User { command } => users::run_user(command).await,
+        Command::Token { command } => users::run_token(command).await,
         Command::Migrate(args) => {
             let (url, _) = database_url(args.database.as_deref())?;
             let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
@@ -113,10 +159,10 @@ async fn run(command: Command) -> Result<()> {
                 url.redacted(),
                 store.schema_version().await?
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
-            let listen = loopback_address(&args.listen)?;
+            let web = web_options(&args.web)?;
             let (url, is_default) = database_url(args.db.database.as_deref())?;
             // An explicit URL must name an existing database: a typo must not create an empty one.
             let create = if is_default {
@@ -126,11 +172,13 @@ async fn run(command: Command) -> Result<()> {
             };
             let store = Store::open(&url, create).await?;
             store.migrate().await?;
-            let app = App::new(store, Arc::new(SystemClock), entropy());
-            serve(app, listen, "Taskforce").await
+            let app = App::new(store, Arc::new(SystemClock), entropy())
+                .with_settings(web.settings.clone());
+            serve(app, &web, "Taskforce").await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
-            let listen = loopback_address(&args.listen)?;
+            let web = web_options(&args.web)?;
             let url = DatabaseUrl::parse(&args.database)?;
             ensure_parent_dir(&url, args.database == "sqlite://data/demo.db")?;
             let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
@@ -148,14 +196,22 @@ async fn run(command: Command) -> Result<()> {
                 ),
             }
             print_demo_users(&seeding).await?;
-            let app = App::new(store, Arc::new(SystemClock), entropy());
-            serve(app, listen, "Taskforce demo").await
+            let mut settings = web.settings.clone();
+            if args.web.banner.is_none() {
+                settings.banner = format!(
+                    "DEMONSTRATION SYSTEM: every person and case here is invented. {}",
+                    settings.banner
+                );
+            }
+            let app = App::new(store, Arc::new(SystemClock), entropy()).with_settings(settings);
+            serve(app, &web, "Taskforce demo").await?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// The database URL to use, and whether it is the built-in default.
-fn database_url(given: Option<&str>) -> Result<(DatabaseUrl, bool)> {
+pub(crate) fn database_url(given: Option<&str>) -> Result<(DatabaseUrl, bool)> {
     let is_default = given.is_none();
     let url = DatabaseUrl::parse(given.unwrap_or(DEFAULT_DATABASE))?;
     ensure_parent_dir(&url, is_default)?;
@@ -176,16 +232,60 @@ fn ensure_parent_dir(url: &DatabaseUrl, is_default: bool) -> Result<()> {
     Ok(())
 }
 
-fn loopback_address(listen: &str) -> Result<SocketAddr> {
-    let addr: SocketAddr = listen
-        .parse()
-        .with_context(|| format!("listen: {listen:?} is not an address such as 127.0.0.1:8080"))?;
-    if !addr.ip().is_loopback() {
-        bail!(
-            "listen: {addr} is reachable from other computers; until sign-in is in place Taskforce serves only this computer (use 127.0.0.1 or [::1])"
-        );
+/// Checked web options: where to listen, TLS, the separate telemetry address, security settings.
+struct WebOptions {
+    listen: SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
+    metrics_listen: Option<SocketAddr>,
+    settings: SecuritySettings,
+}
+
+fn address(flag: &str, text: &str) -> Result<SocketAddr> {
+    text.parse()
+        .with_context(|| format!("{flag}: {text:?} is not an address such as 127.0.0.1:8080"))
+}
+
+fn web_options(args: &WebArgs) -> Result<WebOptions> {
+    let listen = address("listen", &args.listen)?;
+    let metrics_listen = args
+        .metrics_listen
+        .as_deref()
+        .map(|m| address("metrics-listen", m))
+        .transpose()?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            for (flag, path) in [("tls-cert", cert), ("tls-key", key)] {
+                if !path.is_file() {
+                    bail!("{flag}: {} is not a readable file", path.display());
+                }
+            }
+            Some((cert.clone(), key.clone()))
+        }
+        _ => None,
+    };
+    if !(1..=100).contains(&args.lockout_attempts) {
+        bail!("lockout-attempts: must be between 1 and 100");
     }
-    Ok(addr)
+    if !(1..=24 * 60).contains(&args.lockout_minutes) {
+        bail!("lockout-minutes: must be between 1 and 1440");
+    }
+    let mut settings = SecuritySettings {
+        lockout_after: args.lockout_attempts,
+        lockout_for: chrono::Duration::minutes(args.lockout_minutes),
+        ..SecuritySettings::default()
+    };
+    if let Some(banner) = &args.banner {
+        if banner.trim().is_empty() {
+            bail!("banner: must not be empty");
+        }
+        settings.banner = banner.trim().to_owned();
+    }
+    Ok(WebOptions {
+        listen,
+        tls,
+        metrics_listen,
+        settings,
+    })
 }
 
 fn entropy() -> [u8; 32] {
@@ -194,22 +294,79 @@ fn entropy() -> [u8; 32] {
     seed
 }
 
-async fn serve(app: App, listen: SocketAddr, what: &str) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listen: cannot listen on {listen}"))?;
-    let local = listener.local_addr()?;
-    println!("{what} listening on http://{local}");
-    tracing::info!(address = %local, "serving without TLS on loopback");
-    taskforce_web::serve(listener, app).await?;
+async fn serve(app: App, web: &WebOptions, what: &str) -> Result<()> {
+    let config = WebConfig {
+        tls: web.tls.is_some(),
+        telemetry: web.metrics_listen.is_none(),
+        ..WebConfig::default()
+    };
+    if let Some(metrics) = web.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(metrics)
+            .await
+            .with_context(|| format!("metrics-listen: cannot listen on {metrics}"))?;
+        println!("health and metrics on http://{}", listener.local_addr()?);
+        let app = app.clone();
+        tokio::spawn(async move {
+            if let Err(e) = taskforce_web::serve_telemetry(listener, app).await {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        });
+    }
+    match &web.tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(web.listen)
+                .await
+                .with_context(|| format!("listen: cannot listen on {}", web.listen))?;
+            let local = listener.local_addr()?;
+            println!("{what} listening on http://{local}");
+            if local.ip().is_loopback() {
+                tracing::info!(address = %local, "serving plain HTTP on loopback (no TLS)");
+            } else {
+                tracing::warn!(address = %local, "serving WITHOUT TLS on a network address: put a TLS proxy in front or give --tls-cert and --tls-key");
+            }
+            taskforce_web::serve(listener, app, config).await?;
+        }
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "tls-cert / tls-key: cannot load {} and {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let std_listener = std::net::TcpListener::bind(web.listen)
+                .with_context(|| format!("listen: cannot listen on {}", web.listen))?;
+            std_listener.set_nonblocking(true)?;
+            let local = std_listener.local_addr()?;
+            println!("{what} listening on https://{local}");
+            tracing::info!(address = %local, "serving HTTPS (rustls)");
+            let handle = axum_server::Handle::new();
+            let shutdown = handle.clone();
+            tokio::spawn(async move {
+                taskforce_web::shutdown_signal().await;
+                shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let router = taskforce_web::router_with(app, config);
+            axum_server::from_tcp_rustls(std_listener, tls)
+                .handle(handle)
+                .serve(router.into_make_service_with_connect_info::<SocketAddr>())
+                .await?;
+        }
+    }
     Ok(())
 }
 
 async fn print_demo_users(app: &App) -> Result<()> {
     println!("Demo users (each task force has one for every role; the full list is on its Members page):");
-    for tf in app.task_forces().await? {
+    let demo = taskforce_app::Actor::System("demo");
+    println!("Every demo account's password is: {}", demo::DEMO_PASSWORD);
+    println!("At first sign-in each enrols an authenticator app (any TOTP app, or `oathtool --totp -b KEY` with the key shown).");
+    for tf in app.task_forces(&demo).await? {
         println!("  {}", tf.name);
-        let members = app.members(tf.id).await?;
+        let members = app.members(&demo, tf.id).await?;
         let mut shown = std::collections::BTreeSet::new();
         for member in &members {
             for role in member.memberships.iter().flat_map(|m| m.roles.iter()) {

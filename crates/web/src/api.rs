@@ -4,6 +4,7 @@
 //! `If-Match`, so that a change made meanwhile by someone else is never silently overwritten
 //! (`412`). Bad bodies get `422` with one entry per field.
 
+use crate::auth::ApiCaller;
 use crate::error::{ApiError, Ids, Problem};
 use crate::AppState;
 use axum::body::Bytes;
@@ -57,14 +58,21 @@ fn json_error(err: &serde_path_to_error::Error<serde_json::Error>) -> Invalid {
     let detail = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
     let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
     let (field, message) = if let Some(rest) = detail.strip_prefix("missing field ") {
-        (
-            quoted(rest).unwrap_or_else(|| path.clone()),
-            "is required".to_owned(),
-        )
+        // The path is that of the record missing the field (`memberships[1]`), `.` at the top.
+        let field = match quoted(rest) {
+            Some(name) if path == "." => name,
+            Some(name) => format!("{path}.{name}"),
+            None => path.clone(),
+        };
+        (field, "is required".to_owned())
     } else if detail.starts_with("unknown field ") {
         let name = quoted(&detail).unwrap_or_default();
+        // The path already ends with the unknown key (`memberships[0].since`); only at the top
+        // level can it be empty.
         let field = if path == "." {
             name
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.clone()
         } else {
             format!("{path}.{name}")
         };
@@ -175,8 +183,11 @@ mod task_forces {
 
     #[utoipa::path(get, path = "/api/v1/task-forces", tag = "task forces",
         responses((status = 200, description = "The directory of task forces", body = Vec<TaskForce>)))]
-    pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<TaskForce>>, ApiError> {
-        Ok(Json(s.app.task_forces().await?))
+    pub async fn list(
+        State(s): State<AppState>,
+        caller: ApiCaller,
+    ) -> Result<Json<Vec<TaskForce>>, ApiError> {
+        Ok(Json(s.app.task_forces(&caller.actor).await?))
     }
 
     #[utoipa::path(get, path = "/api/v1/task-forces/{tf}", tag = "task forces",
@@ -184,9 +195,10 @@ mod task_forces {
         responses((status = 200, body = TaskForce), (status = 404, body = ErrorBody)))]
     pub async fn get(
         State(s): State<AppState>,
+        caller: ApiCaller,
         Ids(tf, _): Ids<TaskForceId, ApiError>,
     ) -> Result<Response, ApiError> {
-        let t = s.app.task_force(tf).await?;
+        let t = s.app.task_force(&caller.actor, tf).await?;
         Ok(with_etag(t.version, Json(t)))
     }
 
@@ -194,9 +206,10 @@ mod task_forces {
         responses((status = 201, body = TaskForce), (status = 422, body = ErrorBody)))]
     pub async fn create(
         State(s): State<AppState>,
+        caller: ApiCaller,
         JsonBody(input): JsonBody<TaskForceInput>,
     ) -> Result<Response, ApiError> {
-        let t = s.app.create_task_force(input).await?;
+        let t = s.app.create_task_force(&caller.actor, input).await?;
         Ok(created(
             t.version,
             format!("/api/v1/task-forces/{}", t.id),
@@ -211,12 +224,16 @@ mod task_forces {
                   (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)))]
     pub async fn update(
         State(s): State<AppState>,
+        caller: ApiCaller,
         Ids(tf, _): Ids<TaskForceId, ApiError>,
         headers: HeaderMap,
         JsonBody(input): JsonBody<TaskForceInput>,
     ) -> Result<Response, ApiError> {
         let version = if_match(&headers)?;
-        let t = s.app.update_task_force(tf, version, input).await?;
+        let t = s
+            .app
+            .update_task_force(&caller.actor, tf, version, input)
+            .await?;
         Ok(with_etag(t.version, Json(t)))
     }
 }
@@ -231,15 +248,17 @@ macro_rules! section {
             #[utoipa::path(get, path = $collection, tag = $tag,
                 params(("tf" = String, Path, description = "Task force id")),
                 responses((status = 200, body = Vec<$Entity>), (status = 404, body = ErrorBody)))]
-            pub async fn list(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId, ApiError>) -> Result<Json<Vec<$Entity>>, ApiError> {
-                Ok(Json(s.app.$list(tf).await?))
+            pub async fn list(State(s): State<AppState>,
+        caller: ApiCaller, Ids(tf, _): Ids<TaskForceId, ApiError>) -> Result<Json<Vec<$Entity>>, ApiError> {
+                Ok(Json(s.app.$list(&caller.actor, tf).await?))
             }
 
             #[utoipa::path(get, path = $item, tag = $tag,
                 params(("tf" = String, Path, description = "Task force id"), ("id" = String, Path, description = "Record id")),
                 responses((status = 200, body = $Entity), (status = 404, body = ErrorBody)))]
-            pub async fn get(State(s): State<AppState>, Ids((tf, id), _): Ids<(TaskForceId, $Id), ApiError>) -> Result<Response, ApiError> {
-                let record = s.app.$get(tf, id).await?;
+            pub async fn get(State(s): State<AppState>,
+        caller: ApiCaller, Ids((tf, id), _): Ids<(TaskForceId, $Id), ApiError>) -> Result<Response, ApiError> {
+                let record = s.app.$get(&caller.actor, tf, id).await?;
                 Ok(with_etag(record.version, Json(record)))
             }
 
@@ -248,10 +267,11 @@ macro_rules! section {
                 responses((status = 201, body = $Entity), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
             pub async fn create(
                 State(s): State<AppState>,
+        caller: ApiCaller,
                 Ids(tf, _): Ids<TaskForceId, ApiError>,
                 JsonBody(input): JsonBody<$Input>,
             ) -> Result<Response, ApiError> {
-                let record = s.app.$create(tf, input).await?;
+                let record = s.app.$create(&caller.actor, tf, input).await?;
                 let location = format!("{}/{}", $collection.replace("{tf}", &tf.to_string()), record.id);
                 Ok(created(record.version, location, Json(record)))
             }
@@ -263,12 +283,13 @@ macro_rules! section {
                           (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)))]
             pub async fn update(
                 State(s): State<AppState>,
+        caller: ApiCaller,
                 Ids((tf, id), _): Ids<(TaskForceId, $Id), ApiError>,
                 headers: HeaderMap,
                 JsonBody(input): JsonBody<$Input>,
             ) -> Result<Response, ApiError> {
                 let version = if_match(&headers)?;
-                let record = s.app.$update(tf, id, version, input).await?;
+                let record = s.app.$update(&caller.actor, tf, id, version, input).await?;
                 Ok(with_etag(record.version, Json(record)))
             }
         }
@@ -385,6 +406,7 @@ pub fn openapi_json() -> String {
         .unwrap_or_else(|_| "{}".into())
 }
 
-pub async fn openapi() -> Response {
+/// The API description, for members signed in or holding a token.
+pub async fn openapi(_caller: crate::auth::Caller) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
 }

@@ -15,6 +15,10 @@ use taskforce_domain::Invalid;
 #[derive(Debug)]
 pub enum Problem {
     NotFound,
+    /// The access policy refused; the reason is safe to show (it reveals nothing behind it).
+    Forbidden(String),
+    /// No valid session or token (API), or a refused sign-in.
+    Unauthenticated(String),
     Invalid(Invalid),
     Conflict,
     /// An API update came without `If-Match`.
@@ -27,6 +31,9 @@ impl From<AppError> for Problem {
     fn from(err: AppError) -> Self {
         match err {
             AppError::NotFound => Self::NotFound,
+            AppError::Forbidden(reason) => Self::Forbidden(reason),
+            AppError::Unauthenticated(message) => Self::Unauthenticated(message),
+            AppError::Internal(detail) => Self::Internal(detail),
             AppError::Invalid(invalid) => Self::Invalid(invalid),
             AppError::Conflict => Self::Conflict,
             AppError::Store(e) => Self::Internal(e.to_string()),
@@ -44,6 +51,8 @@ impl Problem {
     fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::PRECONDITION_FAILED,
             Self::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -55,6 +64,8 @@ impl Problem {
         match self {
             Self::NotFound => "There is nothing at this address. It may have been moved, or the link may be mistyped.".into(),
             Self::Invalid(invalid) => invalid.to_string(),
+            Self::Forbidden(reason) => format!("This is not available to you. {reason}"),
+            Self::Unauthenticated(message) => message.clone(),
             Self::Conflict => AppError::Conflict.to_string(),
             Self::VersionRequired => {
                 "send the version you read in an If-Match header (the ETag of the GET response), so that nobody's change is lost".into()
@@ -82,6 +93,8 @@ impl IntoResponse for PageError {
         let status = self.0.status();
         let title = match self.0 {
             Problem::NotFound => "Page not found",
+            Problem::Forbidden(_) => "Not available to you",
+            Problem::Unauthenticated(_) => "Please sign in",
             Problem::Invalid(_) => "Please check the address",
             Problem::Conflict => "Changed by someone else",
             Problem::VersionRequired => "Please reload",
@@ -107,6 +120,8 @@ impl IntoResponse for ApiError {
         let status = self.0.status();
         let code = match &self.0 {
             Problem::NotFound => "not_found",
+            Problem::Forbidden(_) => "forbidden",
+            Problem::Unauthenticated(_) => "unauthenticated",
             Problem::Invalid(_) => "invalid",
             Problem::Conflict => "conflict",
             Problem::VersionRequired => "version_required",
@@ -146,6 +161,7 @@ where
                 let field = match &rejection {
                     PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
                         ErrorKind::ParseErrorAtKey { key, .. }
+                        | ErrorKind::DeserializeError { key, .. }
                         | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
                         _ => "path".to_owned(),
                     },

@@ -6,14 +6,17 @@
 
 mod api;
 mod assets;
+mod auth;
 mod error;
 mod forms;
+mod limits;
 mod pages;
 mod telemetry;
 mod view;
 
 use axum::Router;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use taskforce_app::App;
 use tokio::net::TcpListener;
 
@@ -23,27 +26,86 @@ pub use api::openapi_json;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
+    /// Requests per client address on the doors that answer without a session.
+    pub limits: Arc<limits::RateLimits>,
+    /// Whether the server speaks TLS itself (cookies are then `Secure`, and HSTS is sent).
+    pub tls: bool,
+}
+
+/// How the web application is served.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    pub tls: bool,
+    /// Serve `/healthz` and `/metrics` with the application (false when they have an address of
+    /// their own, see [`serve_telemetry`]).
+    pub telemetry: bool,
+    /// Sign-in attempts allowed per client address and minute.
+    pub sign_in_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            tls: false,
+            telemetry: true,
+            sign_in_per_minute: 20,
+        }
+    }
+}
+
+/// The whole web application, served without TLS.
+pub fn router(app: App) -> Router {
+    router_with(app, WebConfig::default())
 }
 
 /// The whole web application.
-pub fn router(app: App) -> Router {
-    let state = AppState { app };
-    Router::new()
+pub fn router_with(app: App, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        limits: Arc::new(limits::RateLimits::per_minute(config.sign_in_per_minute)),
+        tls: config.tls,
+    };
+    let tls = config.tls;
+    let routes = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
-        .merge(telemetry::routes())
-        .merge(assets::routes())
+        .merge(assets::routes());
+    let routes = if config.telemetry {
+        routes.merge(telemetry::routes())
+    } else {
+        routes
+    };
+    routes
         .fallback(error::not_found_page)
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::record))
-        .layer(axum::middleware::from_fn(view::security_headers))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            view::security_headers(req, next, tls)
+        }))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }
 
-/// Serves `router` on `listener` until ctrl-c (or SIGTERM).
-pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let router = router(app);
+/// `/healthz` and `/metrics` alone, for an address of their own.
+pub fn telemetry_router(app: App) -> Router {
+    let state = AppState {
+        app,
+        limits: Arc::new(limits::RateLimits::per_minute(1)),
+        tls: false,
+    };
+    telemetry::routes().with_state(state)
+}
+
+/// Serves the telemetry router on `listener` until shutdown.
+pub async fn serve_telemetry(listener: TcpListener, app: App) -> std::io::Result<()> {
+    axum::serve(listener, telemetry_router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+/// Serves the application on `listener` (plain HTTP) until ctrl-c (or SIGTERM).
+pub async fn serve(listener: TcpListener, app: App, config: WebConfig) -> std::io::Result<()> {
+    let router = router_with(app, config);
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -52,7 +114,8 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     .await
 }
 
-async fn shutdown_signal() {
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

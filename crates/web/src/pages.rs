@@ -1,5 +1,7 @@
 //! HTML pages. One module per area; each handler calls one use case and renders one page struct.
 
+mod admin;
+mod session;
 mod structure;
 
 use crate::AppState;
@@ -7,4 +9,6 @@ use axum::Router;
 
 pub fn routes() -> Router<AppState> {
     structure::routes()
+        .merge(session::routes())
+        .merge(admin::routes())
 }

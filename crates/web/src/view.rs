@@ -67,11 +67,57 @@ impl Row {
     }
 }
 
+/// What every page shows around its content: where you are, a notice, who is signed in.
+#[derive(Default)]
+pub struct Chrome {
+    pub crumbs: Vec<Cell>,
+    pub notice: Option<String>,
+    pub viewer: Option<ViewerBar>,
+}
+
+/// The signed-in member, in the page header.
+pub struct ViewerBar {
+    pub name: String,
+    pub organization: String,
+    pub csrf: String,
+    pub accounts: bool,
+    pub access_review: bool,
+    pub audit: bool,
+}
+
+impl Chrome {
+    pub fn new(viewer: &crate::auth::Viewer, crumbs: Vec<Cell>, notice: Option<String>) -> Self {
+        use taskforce_domain::access::{decide, Action, Resource, ResourceKind};
+        let p = &viewer.principal;
+        let may = |kind, action| {
+            decide(
+                p,
+                action,
+                &Resource::in_task_force(kind, p.task_force_id),
+                viewer.now,
+            )
+            .allowed
+        };
+        Self {
+            crumbs,
+            notice,
+            viewer: Some(ViewerBar {
+                name: p.name.clone(),
+                organization: p.organization_name.clone(),
+                csrf: viewer.session.csrf_token.clone(),
+                accounts: may(ResourceKind::Account, Action::List),
+                access_review: may(ResourceKind::AccessReview, Action::Read),
+                audit: may(ResourceKind::AuditLog, Action::List),
+            }),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
+    pub can_create: bool,
     pub task_forces: Vec<TaskForceCard>,
 }
 
@@ -86,8 +132,8 @@ pub struct TaskForceCard {
 #[derive(Template)]
 #[template(path = "task_force.html")]
 pub struct TaskForcePage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
+    pub can_edit: bool,
     pub id: String,
     pub name: String,
     pub description: String,
@@ -106,8 +152,7 @@ pub struct Section {
 #[derive(Template)]
 #[template(path = "table.html")]
 pub struct TablePage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
     pub title: String,
     pub intro: String,
     pub headers: Vec<&'static str>,
@@ -119,8 +164,7 @@ pub struct TablePage {
 #[derive(Template)]
 #[template(path = "detail.html")]
 pub struct DetailPage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
     pub title: String,
     pub rows: Vec<Row>,
     pub edit: Option<Cell>,
@@ -197,8 +241,8 @@ pub struct Problem {
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
+    pub csrf: String,
     pub title: String,
     pub action: String,
     pub cancel: String,
@@ -252,8 +296,7 @@ fn field_base(name: &str) -> &str {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    pub crumbs: Vec<Cell>,
-    pub notice: Option<String>,
+    pub chrome: Chrome,
     pub title: String,
     pub message: String,
     pub back: String,
@@ -263,8 +306,7 @@ pub struct ErrorPage {
 impl ErrorPage {
     pub fn new(title: &str, message: String) -> Self {
         Self {
-            crumbs: Vec::new(),
-            notice: None,
+            chrome: Chrome::default(),
             title: title.to_owned(),
             message,
             back: "/".into(),
@@ -273,25 +315,160 @@ impl ErrorPage {
     }
 }
 
-/// Security headers on every response.
-pub async fn security_headers(request: Request<axum::body::Body>, next: Next) -> Response {
-    let mut response = next.run(request).await;
+/// The placeholder templates put where the request's CSP nonce goes (`<script nonce=…>`).
+pub const NONCE_PLACEHOLDER: &str = "__CSP_NONCE__";
+
+/// Security headers on every response, with a fresh CSP nonce per request written into the
+/// page's script tags; HSTS when the server speaks TLS.
+pub async fn security_headers(
+    request: Request<axum::body::Body>,
+    next: Next,
+    tls: bool,
+) -> Response {
+    let mut nonce_bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce_bytes);
+    let nonce = hex::encode(nonce_bytes);
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let mut response = if is_html {
+        let (mut parts, body) = response.into_parts();
+        match axum::body::to_bytes(body, 16 * 1024 * 1024).await {
+            Ok(bytes) => {
+                let html = String::from_utf8_lossy(&bytes).replace(NONCE_PLACEHOLDER, &nonce);
+                parts.headers.remove(header::CONTENT_LENGTH);
+                Response::from_parts(parts, axum::body::Body::from(html))
+            }
+            Err(_) => {
+                return (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side.",
+                )
+                    .into_response()
+            }
+        }
+    } else {
+        response
+    };
     let headers = response.headers_mut();
-    let set =
-        |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
-            headers.insert(name, HeaderValue::from_static(value));
-        };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
     );
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "no-referrer");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub chrome: Chrome,
+    pub banner: String,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+pub struct Enrolment {
+    pub qr_svg: String,
+    pub secret: String,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub chrome: Chrome,
+    pub title: &'static str,
+    pub action: &'static str,
+    pub csrf: String,
+    pub email: String,
+    pub enrol: Option<Enrolment>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub chrome: Chrome,
+    pub codes: Vec<String>,
+    pub next: String,
+}
+
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scope: &'static str,
+    pub expires: String,
+    pub status: &'static str,
+    pub revocable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub name: String,
+    pub email: String,
+    pub organization: String,
+    pub roles: String,
+    /// (id, name, is the acting one)
+    pub organizations: Vec<(String, String, bool)>,
+    pub tokens: Vec<TokenRow>,
+    pub new_token: Option<String>,
+    pub password_error: Option<String>,
+    pub token_error: Option<String>,
+}
+
+pub struct AccountRow {
+    pub member_id: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub factor: &'static str,
+    pub last_sign_in: String,
+    pub has_account: bool,
+    pub has_factor: bool,
+    pub disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+pub struct AccountsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub rows: Vec<AccountRow>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "access_review.html")]
+pub struct AccessReviewPage {
+    pub chrome: Chrome,
+    /// member, e-mail, organizations and roles, account, second factor, last sign-in
+    pub rows: Vec<(String, String, String, String, String, String)>,
 }

@@ -21,9 +21,11 @@ fn principal(roles: &[Role], kind: OrganizationKind) -> Principal {
         email: "t@x.gov".into(),
         task_force_id: TF,
         organization_id: ORG,
+        organization_name: "Agency".into(),
         organization_kind: kind,
         roles: roles.to_vec(),
         strong: true,
+        source: String::new(),
     }
 }
 

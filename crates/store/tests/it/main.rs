@@ -2,6 +2,11 @@
 //! `TASKFORCE_TEST_POSTGRES` holds a server URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).
 //! Each test gets a fresh database, dropped afterwards.
 
+// Test code: a failed expectation is the test failing (helpers outside #[test] functions
+// are not covered by clippy.toml's allow-*-in-tests).
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod audit;
 mod harness;
 mod open;
 mod structure;

@@ -50,7 +50,9 @@ async fn a_database_written_by_a_newer_version_is_refused() {
 #[tokio::test]
 async fn an_empty_database_is_too_old_until_migrated() {
     each_backend(|db| async move {
-        let store = Store::open(db.url(), Create::IfMissing).await.expect("open");
+        let store = Store::open(db.url(), Create::IfMissing)
+            .await
+            .expect("open");
         let err = store.check_schema().await.expect_err("not migrated");
         assert!(err.to_string().contains("taskforce migrate"), "{err}");
         store.close().await;
@@ -63,16 +65,22 @@ async fn a_missing_sqlite_file_is_not_created_unless_asked() {
     let dir = std::env::temp_dir().join(format!("tf_open_{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("typo.db");
-    let err = Store::open(&DatabaseUrl::Sqlite(path.clone()), Create::Never).await.expect_err("missing");
+    let err = Store::open(&DatabaseUrl::Sqlite(path.clone()), Create::Never)
+        .await
+        .expect_err("missing");
     assert!(err.to_string().contains("there is no database at"), "{err}");
     assert!(!path.exists(), "nothing may be created");
 
     let nested = dir.join("no-such-folder").join("x.db");
-    let err = Store::open(&DatabaseUrl::Sqlite(nested.clone()), Create::IfMissing).await.expect_err("no folder");
+    let err = Store::open(&DatabaseUrl::Sqlite(nested.clone()), Create::IfMissing)
+        .await
+        .expect_err("no folder");
     assert!(err.to_string().contains("does not exist"), "{err}");
     assert!(!nested.exists());
 
-    let store = Store::open(&DatabaseUrl::Sqlite(path.clone()), Create::IfMissing).await.expect("create");
+    let store = Store::open(&DatabaseUrl::Sqlite(path.clone()), Create::IfMissing)
+        .await
+        .expect("create");
     store.close().await;
     assert!(path.exists());
     let _ = std::fs::remove_dir_all(dir);
@@ -84,9 +92,21 @@ async fn sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
     let store = db.store().await;
     let mut conn = store.conn().await.expect("conn");
     use sqlx::Row;
-    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await.expect("q").get(0);
-    let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await.expect("q").get(0);
-    let fk: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await.expect("q").get(0);
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("q")
+        .get(0);
+    let sync: i64 = sqlx::query("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("q")
+        .get(0);
+    let fk: i64 = sqlx::query("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("q")
+        .get(0);
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
     drop(conn);
     store.close().await;
@@ -100,12 +120,18 @@ async fn a_missing_postgres_database_is_not_created_unless_asked() {
         return;
     };
     let db = TestDb::postgres(&server);
-    let err = Store::open(db.url(), Create::Never).await.expect_err("missing database");
+    let err = Store::open(db.url(), Create::Never)
+        .await
+        .expect_err("missing database");
     assert!(err.to_string().contains("does not exist"), "{err}");
     // Still missing: opening with Never created nothing.
-    let err = Store::open(db.url(), Create::Never).await.expect_err("still missing");
+    let err = Store::open(db.url(), Create::Never)
+        .await
+        .expect_err("still missing");
     assert!(matches!(err, StoreError::Unreachable(_)), "{err}");
-    let store = Store::open(db.url(), Create::IfMissing).await.expect("created");
+    let store = Store::open(db.url(), Create::IfMissing)
+        .await
+        .expect("created");
     store.close().await;
     db.drop_database().await;
 }
@@ -113,6 +139,11 @@ async fn a_missing_postgres_database_is_not_created_unless_asked() {
 #[tokio::test]
 async fn an_unreachable_server_fails_with_a_clear_message() {
     let url = DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/taskforce").expect("url");
-    let err = Store::open(&url, Create::IfMissing).await.expect_err("nothing listens on port 1");
-    assert!(err.to_string().starts_with("could not reach the database"), "{err}");
+    let err = Store::open(&url, Create::IfMissing)
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(
+        err.to_string().starts_with("could not reach the database"),
+        "{err}"
+    );
 }

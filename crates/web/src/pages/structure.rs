@@ -1,11 +1,11 @@
 //! Pages of task force structure: the directory of task forces, a task force's overview, and
 //! list / record / new / edit pages of its regions, organizations, members, MOUs and awards.
 
+use crate::auth::{SignedForm, Viewer};
 use crate::error::{Ids, PageError};
 use crate::forms::{self, FormData};
 use crate::view::*;
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +14,7 @@ use axum::Router;
 use serde::Deserialize;
 use std::collections::HashMap;
 use taskforce_app::{App, AppError};
+use taskforce_domain::access::{decide, Action, Resource, ResourceKind};
 use taskforce_domain::reference;
 use taskforce_domain::structure::*;
 use taskforce_domain::*;
@@ -170,15 +171,15 @@ struct FormSpec<'a> {
     fields: Vec<Field>,
 }
 
-fn form_page(spec: FormSpec<'_>) -> FormPage {
+fn form_page(v: &Viewer, spec: FormSpec<'_>) -> FormPage {
     let mut more = Vec::new();
     if let Some((text, href)) = spec.section {
         more.push(Cell::link(text, href));
     }
     more.push(Cell::text(spec.title.clone()));
     FormPage {
-        crumbs: crumbs(spec.task_force, more),
-        notice: None,
+        chrome: Chrome::new(v, crumbs(spec.task_force, more), None),
+        csrf: v.session.csrf_token.clone(),
         title: spec.title,
         action: spec.action,
         cancel: spec.cancel,
@@ -220,11 +221,21 @@ fn missing_version() -> Invalid {
 
 // -- task forces ------------------------------------------------------------------------------
 
-async fn home(State(s): State<AppState>, Query(notice): Query<Notice>) -> PageResult {
-    let task_forces = s.app.task_forces().await?;
+async fn home(State(s): State<AppState>, v: Viewer, Query(notice): Query<Notice>) -> PageResult {
+    let task_forces = s.app.task_forces(&v.actor).await?;
+    let can_create = decide(
+        &v.principal,
+        Action::Create,
+        &Resource {
+            task_force_id: None,
+            ..Resource::in_task_force(ResourceKind::TaskForce, v.principal.task_force_id)
+        },
+        v.now,
+    )
+    .allowed;
     let page = HomePage {
-        crumbs: Vec::new(),
-        notice: notice.text(),
+        chrome: Chrome::new(&v, Vec::new(), notice.text()),
+        can_create,
         task_forces: task_forces
             .iter()
             .map(|t| TaskForceCard {
@@ -242,15 +253,20 @@ async fn home(State(s): State<AppState>, Query(notice): Query<Notice>) -> PageRe
 
 async fn task_force(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let counts = s.app.task_force_counts(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let counts = s.app.task_force_counts(&v.actor, tf).await?;
     let base = tf_href(tf);
     let page = TaskForcePage {
-        crumbs: crumbs(None, vec![Cell::text(t.name.clone())]),
-        notice: notice.text(),
+        chrome: Chrome::new(
+            &v,
+            crumbs(None, vec![Cell::text(t.name.clone())]),
+            notice.text(),
+        ),
+        can_edit: may(&v, Action::Update, ResourceKind::TaskForce, tf),
         id: t.id.to_string(),
         name: t.name.clone(),
         description: t.description.clone(),
@@ -290,23 +306,26 @@ async fn task_force(
     Ok(render(&page))
 }
 
-fn task_force_form(t: Option<&TaskForce>, input: &TaskForceInput) -> FormPage {
-    form_page(FormSpec {
-        task_force: t,
-        section: None,
-        title: if t.is_some() {
-            "Edit task force".into()
-        } else {
-            "Set up a task force".into()
+fn task_force_form(v: &Viewer, t: Option<&TaskForce>, input: &TaskForceInput) -> FormPage {
+    form_page(
+        v,
+        FormSpec {
+            task_force: t,
+            section: None,
+            title: if t.is_some() {
+                "Edit task force".into()
+            } else {
+                "Set up a task force".into()
+            },
+            action: t.map_or_else(
+                || "/task-forces/new".into(),
+                |t| format!("{}/edit", tf_href(t.id)),
+            ),
+            cancel: t.map_or_else(|| "/".into(), |t| tf_href(t.id)),
+            version: t.map(|t| t.version),
+            fields: forms::task_force_fields(input),
         },
-        action: t.map_or_else(
-            || "/task-forces/new".into(),
-            |t| format!("{}/edit", tf_href(t.id)),
-        ),
-        cancel: t.map_or_else(|| "/".into(), |t| tf_href(t.id)),
-        version: t.map(|t| t.version),
-        fields: forms::task_force_fields(input),
-    })
+    )
 }
 
 #[derive(Deserialize)]
@@ -314,16 +333,16 @@ struct StateChoice {
     state: Option<String>,
 }
 
-async fn new_task_force(Query(choice): Query<StateChoice>) -> PageResult {
+async fn new_task_force(v: Viewer, Query(choice): Query<StateChoice>) -> PageResult {
     let input = TaskForceInput {
         state: choice.state.unwrap_or_default(),
         ..Default::default()
     };
-    Ok(render(&task_force_form(None, &input)))
+    Ok(render(&task_force_form(&v, None, &input)))
 }
 
 /// The counties of the chosen state (htmx swaps this fragment in when the state changes).
-async fn county_choices(Query(choice): Query<StateChoice>) -> PageResult {
+async fn county_choices(_v: Viewer, Query(choice): Query<StateChoice>) -> PageResult {
     #[derive(askama::Template)]
     #[template(path = "county_choices.html")]
     struct Fragment {
@@ -334,20 +353,23 @@ async fn county_choices(Query(choice): Query<StateChoice>) -> PageResult {
     }))
 }
 
-async fn create_task_force(State(s): State<AppState>, body: Bytes) -> PageResult {
-    let form = FormData::parse(&body);
+async fn create_task_force(
+    State(s): State<AppState>,
+    SignedForm { viewer: v, form }: SignedForm,
+) -> PageResult {
     let (input, _) = match read(&form, forms::task_force_input) {
         Ok(read) => read,
         Err(invalid) => {
             return Ok(respond(Outcome::Refused(invalid), || {
-                task_force_form(None, &lossy_task_force(&form))
+                task_force_form(&v, None, &lossy_task_force(&form))
             }))
         }
     };
-    let result = outcome(s.app.create_task_force(input.clone()).await, |t| {
-        tf_href(t.id)
-    })?;
-    Ok(respond(result, || task_force_form(None, &input)))
+    let result = outcome(
+        s.app.create_task_force(&v.actor, input.clone()).await,
+        |t| tf_href(t.id),
+    )?;
+    Ok(respond(result, || task_force_form(&v, None, &input)))
 }
 
 /// The form's values as typed, for showing a refused form again.
@@ -361,9 +383,14 @@ fn lossy_task_force(form: &FormData) -> TaskForceInput {
     }
 }
 
-async fn edit_task_force(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn edit_task_force(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(&task_force_form(
+        &v,
         Some(&t),
         &TaskForceInput::from(&t),
     )))
@@ -372,33 +399,35 @@ async fn edit_task_force(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>
 async fn update_task_force(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let (input, version) = match read(&form, forms::task_force_input) {
         Ok((input, Some(version))) => (input, version),
         Ok((_, None)) => {
             return Ok(respond(Outcome::Refused(missing_version()), || {
-                task_force_form(Some(&t), &lossy_task_force(&form))
+                task_force_form(&v, Some(&t), &lossy_task_force(&form))
             }))
         }
         Err(invalid) => {
             return Ok(respond(Outcome::Refused(invalid), || {
-                task_force_form(Some(&t), &lossy_task_force(&form))
+                task_force_form(&v, Some(&t), &lossy_task_force(&form))
             }))
         }
     };
     let result = outcome(
-        s.app.update_task_force(tf, version, input.clone()).await,
+        s.app
+            .update_task_force(&v.actor, tf, version, input.clone())
+            .await,
         |t| tf_href(t.id),
     )?;
-    Ok(respond(result, || task_force_form(Some(&t), &input)))
+    Ok(respond(result, || task_force_form(&v, Some(&t), &input)))
 }
 
 // -- shared list / record machinery -----------------------------------------------------------
 
 struct ListSpec<'a> {
+    kind: ResourceKind,
     task_force: &'a TaskForce,
     title: &'static str,
     intro: &'static str,
@@ -409,23 +438,43 @@ struct ListSpec<'a> {
     path: &'static str,
 }
 
-fn list_page(spec: ListSpec<'_>, notice: Option<String>) -> Response {
+/// Whether the viewer may do `action` to records of `kind` in `tf` (to offer the button or not;
+/// the use case asks the policy again).
+fn may(v: &Viewer, action: Action, kind: ResourceKind, tf: TaskForceId) -> bool {
+    decide(
+        &v.principal,
+        action,
+        &Resource::in_task_force(kind, tf),
+        v.now,
+    )
+    .allowed
+}
+
+fn list_page(v: &Viewer, spec: ListSpec<'_>, notice: Option<String>) -> Response {
+    let can_create = may(v, Action::Create, spec.kind, spec.task_force.id);
     render(&TablePage {
-        crumbs: crumbs(Some(spec.task_force), vec![Cell::text(spec.title)]),
-        notice,
+        chrome: Chrome::new(
+            v,
+            crumbs(Some(spec.task_force), vec![Cell::text(spec.title)]),
+            notice,
+        ),
         title: spec.title.to_owned(),
         intro: spec.intro.to_owned(),
         headers: spec.headers,
         rows: spec.rows,
         empty: spec.empty,
-        new: Some(Cell::link(
-            spec.new_text,
-            format!("{}/{}/new", tf_href(spec.task_force.id), spec.path),
-        )),
+        new: can_create.then(|| {
+            Cell::link(
+                spec.new_text,
+                format!("{}/{}/new", tf_href(spec.task_force.id), spec.path),
+            )
+        }),
     })
 }
 
 fn record_page(
+    v: &Viewer,
+    kind: ResourceKind,
     t: &TaskForce,
     section: (&'static str, &'static str),
     title: String,
@@ -433,18 +482,22 @@ fn record_page(
     edit_href: String,
     notice: Option<String>,
 ) -> Response {
+    let can_edit = may(v, Action::Update, kind, t.id);
     render(&DetailPage {
-        crumbs: crumbs(
-            Some(t),
-            vec![
-                Cell::link(section.0, format!("{}/{}", tf_href(t.id), section.1)),
-                Cell::text(title.clone()),
-            ],
+        chrome: Chrome::new(
+            v,
+            crumbs(
+                Some(t),
+                vec![
+                    Cell::link(section.0, format!("{}/{}", tf_href(t.id), section.1)),
+                    Cell::text(title.clone()),
+                ],
+            ),
+            notice,
         ),
-        notice,
         title,
         rows,
-        edit: Some(Cell::link("Edit", edit_href)),
+        edit: can_edit.then(|| Cell::link("Edit", edit_href)),
     })
 }
 
@@ -478,12 +531,13 @@ fn date_text(date: Option<chrono::NaiveDate>) -> String {
 
 async fn regions(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let regions = s.app.regions(tf).await?;
-    let members = s.app.members(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let regions = s.app.regions(&v.actor, tf).await?;
+    let members = s.app.members(&v.actor, tf).await?;
     let rows = regions
         .iter()
         .map(|r| {
@@ -501,7 +555,9 @@ async fn regions(
         })
         .collect();
     Ok(list_page(
+        &v,
         ListSpec {
+            kind: ResourceKind::Region,
             task_force: &t,
             title: "Regions",
             intro: "Regions group counties; each region's navigators receive its referrals and know its local partners.",
@@ -517,12 +573,13 @@ async fn regions(
 
 async fn region(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, RegionId)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let r = s.app.region(tf, id).await?;
-    let members = s.app.members(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let r = s.app.region(&v.actor, tf, id).await?;
+    let members = s.app.members(&v.actor, tf).await?;
     let rows = vec![
         Row::new(
             "Counties",
@@ -535,6 +592,8 @@ async fn region(
     ];
     let edit = format!("{}/regions/{}/edit", tf_href(tf), r.id);
     Ok(record_page(
+        &v,
+        ResourceKind::Region,
         &t,
         ("Regions", "regions"),
         r.name.clone(),
@@ -546,47 +605,54 @@ async fn region(
 
 async fn region_form(
     app: &App,
+    v: &Viewer,
     t: &TaskForce,
     existing: Option<&Region>,
     input: &RegionInput,
 ) -> Result<FormPage, PageError> {
     let navigators: Vec<Member> = app
-        .members(t.id)
+        .members(&v.actor, t.id)
         .await?
         .into_iter()
         .filter(|m| m.holds(Role::Navigator))
         .collect();
-    Ok(form_page(FormSpec {
-        task_force: Some(t),
-        section: Some(("Regions", format!("{}/regions", tf_href(t.id)))),
-        title: existing.map_or_else(|| "Add a region".into(), |r| format!("Edit {}", r.name)),
-        action: existing.map_or_else(
-            || format!("{}/regions", tf_href(t.id)),
-            |r| format!("{}/regions/{}/edit", tf_href(t.id), r.id),
-        ),
-        cancel: existing.map_or_else(
-            || format!("{}/regions", tf_href(t.id)),
-            |r| format!("{}/regions/{}", tf_href(t.id), r.id),
-        ),
-        version: existing.map(|r| r.version),
-        fields: forms::region_fields(input, t, &navigators),
-    }))
+    Ok(form_page(
+        v,
+        FormSpec {
+            task_force: Some(t),
+            section: Some(("Regions", format!("{}/regions", tf_href(t.id)))),
+            title: existing.map_or_else(|| "Add a region".into(), |r| format!("Edit {}", r.name)),
+            action: existing.map_or_else(
+                || format!("{}/regions", tf_href(t.id)),
+                |r| format!("{}/regions/{}/edit", tf_href(t.id), r.id),
+            ),
+            cancel: existing.map_or_else(
+                || format!("{}/regions", tf_href(t.id)),
+                |r| format!("{}/regions/{}", tf_href(t.id), r.id),
+            ),
+            version: existing.map(|r| r.version),
+            fields: forms::region_fields(input, t, &navigators),
+        },
+    ))
 }
 
-async fn new_region(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn new_region(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
-        &region_form(&s.app, &t, None, &RegionInput::default()).await?,
+        &region_form(&s.app, &v, &t, None, &RegionInput::default()).await?,
     ))
 }
 
 async fn create_region(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let lossy = || RegionInput {
         name: form.text("name"),
         counties: form.all("counties"),
@@ -594,40 +660,43 @@ async fn create_region(
     };
     let (input, result) = match read(&form, forms::region_input) {
         Ok((input, _)) => {
-            let result = outcome(s.app.create_region(tf, input.clone()).await, |r| {
-                format!("{}/regions/{}", tf_href(tf), r.id)
-            })?;
+            let result = outcome(
+                s.app.create_region(&v.actor, tf, input.clone()).await,
+                |r| format!("{}/regions/{}", tf_href(tf), r.id),
+            )?;
             (input, result)
         }
         Err(invalid) => (lossy(), Outcome::Refused(invalid)),
     };
-    let page = region_form(&s.app, &t, None, &input).await?;
+    let page = region_form(&s.app, &v, &t, None, &input).await?;
     Ok(respond(result, || page))
 }
 
 async fn edit_region(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, RegionId)>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let r = s.app.region(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let r = s.app.region(&v.actor, tf, id).await?;
     Ok(render(
-        &region_form(&s.app, &t, Some(&r), &RegionInput::from(&r)).await?,
+        &region_form(&s.app, &v, &t, Some(&r), &RegionInput::from(&r)).await?,
     ))
 }
 
 async fn update_region(
     State(s): State<AppState>,
     Ids((tf, id), _): Ids<(TaskForceId, RegionId)>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let r = s.app.region(tf, id).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let r = s.app.region(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::region_input) {
         Ok((input, Some(version))) => {
             let result = outcome(
-                s.app.update_region(tf, id, version, input.clone()).await,
+                s.app
+                    .update_region(&v.actor, tf, id, version, input.clone())
+                    .await,
                 |r| format!("{}/regions/{}", tf_href(tf), r.id),
             )?;
             (input, result)
@@ -635,7 +704,7 @@ async fn update_region(
         Ok((input, None)) => (input, Outcome::Refused(missing_version())),
         Err(invalid) => (RegionInput::from(&r), Outcome::Refused(invalid)),
     };
-    let page = region_form(&s.app, &t, Some(&r), &input).await?;
+    let page = region_form(&s.app, &v, &t, Some(&r), &input).await?;
     Ok(respond(result, || page))
 }
 
@@ -643,14 +712,15 @@ async fn update_region(
 
 async fn organizations(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let regions: HashMap<RegionId, String> = s
         .app
-        .regions(tf)
+        .regions(&v.actor, tf)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name))
@@ -674,7 +744,9 @@ async fn organizations(
         })
         .collect();
     Ok(list_page(
+        &v,
         ListSpec {
+            kind: ResourceKind::Organization,
             task_force: &t,
             title: "Organizations",
             intro: "The partner agencies and organizations of the task force.",
@@ -690,14 +762,15 @@ async fn organizations(
 
 async fn organization(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, OrganizationId)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let o = s.app.organization(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let o = s.app.organization(&v.actor, tf, id).await?;
     let region = match o.region_id {
         Some(r) => {
-            let region = s.app.region(tf, r).await?;
+            let region = s.app.region(&v.actor, tf, r).await?;
             vec![Cell::link(
                 region.name,
                 format!("{}/regions/{}", tf_href(tf), r),
@@ -707,7 +780,7 @@ async fn organization(
     };
     let members: Vec<Cell> = s
         .app
-        .members(tf)
+        .members(&v.actor, tf)
         .await?
         .into_iter()
         .filter_map(|m| {
@@ -753,6 +826,8 @@ async fn organization(
     ];
     let edit = format!("{}/organizations/{}/edit", tf_href(tf), o.id);
     Ok(record_page(
+        &v,
+        ResourceKind::Organization,
         &t,
         ("Organizations", "organizations"),
         o.name.clone(),
@@ -764,50 +839,58 @@ async fn organization(
 
 async fn organization_form(
     app: &App,
+    v: &Viewer,
     t: &TaskForce,
     existing: Option<&Organization>,
     input: &OrganizationInput,
 ) -> Result<FormPage, PageError> {
-    let regions = app.regions(t.id).await?;
-    Ok(form_page(FormSpec {
-        task_force: Some(t),
-        section: Some(("Organizations", format!("{}/organizations", tf_href(t.id)))),
-        title: existing.map_or_else(
-            || "Add an organization".into(),
-            |o| format!("Edit {}", o.name),
-        ),
-        action: existing.map_or_else(
-            || format!("{}/organizations", tf_href(t.id)),
-            |o| format!("{}/organizations/{}/edit", tf_href(t.id), o.id),
-        ),
-        cancel: existing.map_or_else(
-            || format!("{}/organizations", tf_href(t.id)),
-            |o| format!("{}/organizations/{}", tf_href(t.id), o.id),
-        ),
-        version: existing.map(|o| o.version),
-        fields: forms::organization_fields(input, &regions),
-    }))
+    let regions = app.regions(&v.actor, t.id).await?;
+    Ok(form_page(
+        v,
+        FormSpec {
+            task_force: Some(t),
+            section: Some(("Organizations", format!("{}/organizations", tf_href(t.id)))),
+            title: existing.map_or_else(
+                || "Add an organization".into(),
+                |o| format!("Edit {}", o.name),
+            ),
+            action: existing.map_or_else(
+                || format!("{}/organizations", tf_href(t.id)),
+                |o| format!("{}/organizations/{}/edit", tf_href(t.id), o.id),
+            ),
+            cancel: existing.map_or_else(
+                || format!("{}/organizations", tf_href(t.id)),
+                |o| format!("{}/organizations/{}", tf_href(t.id), o.id),
+            ),
+            version: existing.map(|o| o.version),
+            fields: forms::organization_fields(input, &regions),
+        },
+    ))
 }
 
-async fn new_organization(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn new_organization(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
-        &organization_form(&s.app, &t, None, &forms::blank_organization()).await?,
+        &organization_form(&s.app, &v, &t, None, &forms::blank_organization()).await?,
     ))
 }
 
 async fn create_organization(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::organization_input) {
         Ok((input, _)) => {
-            let result = outcome(s.app.create_organization(tf, input.clone()).await, |o| {
-                format!("{}/organizations/{}", tf_href(tf), o.id)
-            })?;
+            let result = outcome(
+                s.app.create_organization(&v.actor, tf, input.clone()).await,
+                |o| format!("{}/organizations/{}", tf_href(tf), o.id),
+            )?;
             (input, result)
         }
         Err(invalid) => (
@@ -818,34 +901,34 @@ async fn create_organization(
             Outcome::Refused(invalid),
         ),
     };
-    let page = organization_form(&s.app, &t, None, &input).await?;
+    let page = organization_form(&s.app, &v, &t, None, &input).await?;
     Ok(respond(result, || page))
 }
 
 async fn edit_organization(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, OrganizationId)>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let o = s.app.organization(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let o = s.app.organization(&v.actor, tf, id).await?;
     Ok(render(
-        &organization_form(&s.app, &t, Some(&o), &OrganizationInput::from(&o)).await?,
+        &organization_form(&s.app, &v, &t, Some(&o), &OrganizationInput::from(&o)).await?,
     ))
 }
 
 async fn update_organization(
     State(s): State<AppState>,
     Ids((tf, id), _): Ids<(TaskForceId, OrganizationId)>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let o = s.app.organization(tf, id).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let o = s.app.organization(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::organization_input) {
         Ok((input, Some(version))) => {
             let result = outcome(
                 s.app
-                    .update_organization(tf, id, version, input.clone())
+                    .update_organization(&v.actor, tf, id, version, input.clone())
                     .await,
                 |o| format!("{}/organizations/{}", tf_href(tf), o.id),
             )?;
@@ -854,7 +937,7 @@ async fn update_organization(
         Ok((input, None)) => (input, Outcome::Refused(missing_version())),
         Err(invalid) => (OrganizationInput::from(&o), Outcome::Refused(invalid)),
     };
-    let page = organization_form(&s.app, &t, Some(&o), &input).await?;
+    let page = organization_form(&s.app, &v, &t, Some(&o), &input).await?;
     Ok(respond(result, || page))
 }
 
@@ -862,12 +945,13 @@ async fn update_organization(
 
 async fn members(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let members = s.app.members(tf).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let members = s.app.members(&v.actor, tf).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let rows = members
         .iter()
         .map(|m| {
@@ -891,7 +975,9 @@ async fn members(
         })
         .collect();
     Ok(list_page(
+        &v,
         ListSpec {
+            kind: ResourceKind::Member,
             task_force: &t,
             title: "Members",
             intro: "The people of the partner organizations and the roles they hold.",
@@ -907,12 +993,13 @@ async fn members(
 
 async fn member(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MemberId)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.member(tf, id).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.member(&v.actor, tf, id).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let memberships = m
         .memberships
         .iter()
@@ -936,6 +1023,8 @@ async fn member(
     ];
     let edit = format!("{}/members/{}/edit", tf_href(tf), m.id);
     Ok(record_page(
+        &v,
+        ResourceKind::Member,
         &t,
         ("Members", "members"),
         m.name.clone(),
@@ -947,26 +1036,30 @@ async fn member(
 
 async fn member_form(
     app: &App,
+    v: &Viewer,
     t: &TaskForce,
     existing: Option<&Member>,
     input: &MemberInput,
 ) -> Result<FormPage, PageError> {
-    let organizations = app.organizations(t.id).await?;
-    Ok(form_page(FormSpec {
-        task_force: Some(t),
-        section: Some(("Members", format!("{}/members", tf_href(t.id)))),
-        title: existing.map_or_else(|| "Add a member".into(), |m| format!("Edit {}", m.name)),
-        action: existing.map_or_else(
-            || format!("{}/members", tf_href(t.id)),
-            |m| format!("{}/members/{}/edit", tf_href(t.id), m.id),
-        ),
-        cancel: existing.map_or_else(
-            || format!("{}/members", tf_href(t.id)),
-            |m| format!("{}/members/{}", tf_href(t.id), m.id),
-        ),
-        version: existing.map(|m| m.version),
-        fields: forms::member_fields(input, &organizations),
-    }))
+    let organizations = app.organizations(&v.actor, t.id).await?;
+    Ok(form_page(
+        v,
+        FormSpec {
+            task_force: Some(t),
+            section: Some(("Members", format!("{}/members", tf_href(t.id)))),
+            title: existing.map_or_else(|| "Add a member".into(), |m| format!("Edit {}", m.name)),
+            action: existing.map_or_else(
+                || format!("{}/members", tf_href(t.id)),
+                |m| format!("{}/members/{}/edit", tf_href(t.id), m.id),
+            ),
+            cancel: existing.map_or_else(
+                || format!("{}/members", tf_href(t.id)),
+                |m| format!("{}/members/{}", tf_href(t.id), m.id),
+            ),
+            version: existing.map(|m| m.version),
+            fields: forms::member_fields(input, &organizations),
+        },
+    ))
 }
 
 fn lossy_member(form: &FormData) -> MemberInput {
@@ -980,11 +1073,16 @@ fn lossy_member(form: &FormData) -> MemberInput {
     }
 }
 
-async fn new_member(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn new_member(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &member_form(
             &s.app,
+            &v,
             &t,
             None,
             &MemberInput {
@@ -999,46 +1097,48 @@ async fn new_member(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> 
 async fn create_member(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::member_input) {
         Ok((input, _)) => {
-            let result = outcome(s.app.create_member(tf, input.clone()).await, |m| {
-                format!("{}/members/{}", tf_href(tf), m.id)
-            })?;
+            let result = outcome(
+                s.app.create_member(&v.actor, tf, input.clone()).await,
+                |m| format!("{}/members/{}", tf_href(tf), m.id),
+            )?;
             (input, result)
         }
         Err(invalid) => (lossy_member(&form), Outcome::Refused(invalid)),
     };
-    let page = member_form(&s.app, &t, None, &input).await?;
+    let page = member_form(&s.app, &v, &t, None, &input).await?;
     Ok(respond(result, || page))
 }
 
 async fn edit_member(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MemberId)>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.member(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.member(&v.actor, tf, id).await?;
     Ok(render(
-        &member_form(&s.app, &t, Some(&m), &MemberInput::from(&m)).await?,
+        &member_form(&s.app, &v, &t, Some(&m), &MemberInput::from(&m)).await?,
     ))
 }
 
 async fn update_member(
     State(s): State<AppState>,
     Ids((tf, id), _): Ids<(TaskForceId, MemberId)>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.member(tf, id).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.member(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::member_input) {
         Ok((input, Some(version))) => {
             let result = outcome(
-                s.app.update_member(tf, id, version, input.clone()).await,
+                s.app
+                    .update_member(&v.actor, tf, id, version, input.clone())
+                    .await,
                 |m| format!("{}/members/{}", tf_href(tf), m.id),
             )?;
             (input, result)
@@ -1052,7 +1152,7 @@ async fn update_member(
             Outcome::Refused(invalid),
         ),
     };
-    let page = member_form(&s.app, &t, Some(&m), &input).await?;
+    let page = member_form(&s.app, &v, &t, Some(&m), &input).await?;
     Ok(respond(result, || page))
 }
 
@@ -1060,11 +1160,12 @@ async fn update_member(
 
 async fn mous(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let mous = s.app.mous(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let mous = s.app.mous(&v.actor, tf).await?;
     let today = s.app.clock().now().date_naive();
     let rows = mous
         .iter()
@@ -1078,7 +1179,9 @@ async fn mous(
         })
         .collect();
     Ok(list_page(
+        &v,
         ListSpec {
+            kind: ResourceKind::Mou,
             task_force: &t,
             title: "MOUs",
             intro: "Memoranda of understanding between partner organizations.",
@@ -1094,12 +1197,13 @@ async fn mous(
 
 async fn mou(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MouId)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.mou(tf, id).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.mou(&v.actor, tf, id).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let today = s.app.clock().now().date_naive();
     let rows = vec![
         Row::text("Standing today", m.standing(today).label()),
@@ -1114,6 +1218,8 @@ async fn mou(
     ];
     let edit = format!("{}/mous/{}/edit", tf_href(tf), m.id);
     Ok(record_page(
+        &v,
+        ResourceKind::Mou,
         &t,
         ("MOUs", "mous"),
         m.title.clone(),
@@ -1125,45 +1231,48 @@ async fn mou(
 
 async fn mou_form(
     app: &App,
+    v: &Viewer,
     t: &TaskForce,
     existing: Option<&Mou>,
     input: &MouInput,
 ) -> Result<FormPage, PageError> {
-    let organizations = app.organizations(t.id).await?;
-    Ok(form_page(FormSpec {
-        task_force: Some(t),
-        section: Some(("MOUs", format!("{}/mous", tf_href(t.id)))),
-        title: existing.map_or_else(|| "Record an MOU".into(), |m| format!("Edit {}", m.title)),
-        action: existing.map_or_else(
-            || format!("{}/mous", tf_href(t.id)),
-            |m| format!("{}/mous/{}/edit", tf_href(t.id), m.id),
-        ),
-        cancel: existing.map_or_else(
-            || format!("{}/mous", tf_href(t.id)),
-            |m| format!("{}/mous/{}", tf_href(t.id), m.id),
-        ),
-        version: existing.map(|m| m.version),
-        fields: forms::mou_fields(input, &organizations),
-    }))
+    let organizations = app.organizations(&v.actor, t.id).await?;
+    Ok(form_page(
+        v,
+        FormSpec {
+            task_force: Some(t),
+            section: Some(("MOUs", format!("{}/mous", tf_href(t.id)))),
+            title: existing.map_or_else(|| "Record an MOU".into(), |m| format!("Edit {}", m.title)),
+            action: existing.map_or_else(
+                || format!("{}/mous", tf_href(t.id)),
+                |m| format!("{}/mous/{}/edit", tf_href(t.id), m.id),
+            ),
+            cancel: existing.map_or_else(
+                || format!("{}/mous", tf_href(t.id)),
+                |m| format!("{}/mous/{}", tf_href(t.id), m.id),
+            ),
+            version: existing.map(|m| m.version),
+            fields: forms::mou_fields(input, &organizations),
+        },
+    ))
 }
 
-async fn new_mou(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn new_mou(State(s): State<AppState>, v: Viewer, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
-        &mou_form(&s.app, &t, None, &forms::blank_mou()).await?,
+        &mou_form(&s.app, &v, &t, None, &forms::blank_mou()).await?,
     ))
 }
 
 async fn create_mou(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::mou_input) {
         Ok((input, _)) => {
-            let result = outcome(s.app.create_mou(tf, input.clone()).await, |m| {
+            let result = outcome(s.app.create_mou(&v.actor, tf, input.clone()).await, |m| {
                 format!("{}/mous/{}", tf_href(tf), m.id)
             })?;
             (input, result)
@@ -1176,33 +1285,35 @@ async fn create_mou(
             Outcome::Refused(invalid),
         ),
     };
-    let page = mou_form(&s.app, &t, None, &input).await?;
+    let page = mou_form(&s.app, &v, &t, None, &input).await?;
     Ok(respond(result, || page))
 }
 
 async fn edit_mou(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MouId)>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.mou(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.mou(&v.actor, tf, id).await?;
     Ok(render(
-        &mou_form(&s.app, &t, Some(&m), &MouInput::from(&m)).await?,
+        &mou_form(&s.app, &v, &t, Some(&m), &MouInput::from(&m)).await?,
     ))
 }
 
 async fn update_mou(
     State(s): State<AppState>,
     Ids((tf, id), _): Ids<(TaskForceId, MouId)>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let m = s.app.mou(tf, id).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let m = s.app.mou(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::mou_input) {
         Ok((input, Some(version))) => {
             let result = outcome(
-                s.app.update_mou(tf, id, version, input.clone()).await,
+                s.app
+                    .update_mou(&v.actor, tf, id, version, input.clone())
+                    .await,
                 |m| format!("{}/mous/{}", tf_href(tf), m.id),
             )?;
             (input, result)
@@ -1210,7 +1321,7 @@ async fn update_mou(
         Ok((input, None)) => (input, Outcome::Refused(missing_version())),
         Err(invalid) => (MouInput::from(&m), Outcome::Refused(invalid)),
     };
-    let page = mou_form(&s.app, &t, Some(&m), &input).await?;
+    let page = mou_form(&s.app, &v, &t, Some(&m), &input).await?;
     Ok(respond(result, || page))
 }
 
@@ -1218,12 +1329,13 @@ async fn update_mou(
 
 async fn awards(
     State(s): State<AppState>,
+    v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let awards = s.app.awards(tf).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let awards = s.app.awards(&v.actor, tf).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let rows = awards
         .iter()
         .map(|a| {
@@ -1249,7 +1361,9 @@ async fn awards(
         })
         .collect();
     Ok(list_page(
+        &v,
         ListSpec {
+            kind: ResourceKind::FundingAward,
             task_force: &t,
             title: "Funding awards",
             intro: "Grant awards that fund the task force's partners.",
@@ -1265,12 +1379,13 @@ async fn awards(
 
 async fn award(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, AwardId)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let a = s.app.award(tf, id).await?;
-    let organizations = s.app.organizations(tf).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let a = s.app.award(&v.actor, tf, id).await?;
+    let organizations = s.app.organizations(&v.actor, tf).await?;
     let rows = vec![
         Row::text("Funder", a.funder.clone()),
         Row::new(
@@ -1283,6 +1398,8 @@ async fn award(
     ];
     let edit = format!("{}/awards/{}/edit", tf_href(tf), a.id);
     Ok(record_page(
+        &v,
+        ResourceKind::FundingAward,
         &t,
         ("Funding awards", "awards"),
         format!("Award {}", a.award_number),
@@ -1294,48 +1411,55 @@ async fn award(
 
 async fn award_form(
     app: &App,
+    v: &Viewer,
     t: &TaskForce,
     existing: Option<&FundingAward>,
     input: &FundingAwardInput,
 ) -> Result<FormPage, PageError> {
-    let organizations = app.organizations(t.id).await?;
-    Ok(form_page(FormSpec {
-        task_force: Some(t),
-        section: Some(("Funding awards", format!("{}/awards", tf_href(t.id)))),
-        title: existing.map_or_else(
-            || "Record an award".into(),
-            |a| format!("Edit award {}", a.award_number),
-        ),
-        action: existing.map_or_else(
-            || format!("{}/awards", tf_href(t.id)),
-            |a| format!("{}/awards/{}/edit", tf_href(t.id), a.id),
-        ),
-        cancel: existing.map_or_else(
-            || format!("{}/awards", tf_href(t.id)),
-            |a| format!("{}/awards/{}", tf_href(t.id), a.id),
-        ),
-        version: existing.map(|a| a.version),
-        fields: forms::award_fields(input, &organizations),
-    }))
+    let organizations = app.organizations(&v.actor, t.id).await?;
+    Ok(form_page(
+        v,
+        FormSpec {
+            task_force: Some(t),
+            section: Some(("Funding awards", format!("{}/awards", tf_href(t.id)))),
+            title: existing.map_or_else(
+                || "Record an award".into(),
+                |a| format!("Edit award {}", a.award_number),
+            ),
+            action: existing.map_or_else(
+                || format!("{}/awards", tf_href(t.id)),
+                |a| format!("{}/awards/{}/edit", tf_href(t.id), a.id),
+            ),
+            cancel: existing.map_or_else(
+                || format!("{}/awards", tf_href(t.id)),
+                |a| format!("{}/awards/{}", tf_href(t.id), a.id),
+            ),
+            version: existing.map(|a| a.version),
+            fields: forms::award_fields(input, &organizations),
+        },
+    ))
 }
 
-async fn new_award(State(s): State<AppState>, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
-    let t = s.app.task_force(tf).await?;
+async fn new_award(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+) -> PageResult {
+    let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
-        &award_form(&s.app, &t, None, &FundingAwardInput::default()).await?,
+        &award_form(&s.app, &v, &t, None, &FundingAwardInput::default()).await?,
     ))
 }
 
 async fn create_award(
     State(s): State<AppState>,
     Ids(tf, _): Ids<TaskForceId>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::award_input) {
         Ok((input, _)) => {
-            let result = outcome(s.app.create_award(tf, input.clone()).await, |a| {
+            let result = outcome(s.app.create_award(&v.actor, tf, input.clone()).await, |a| {
                 format!("{}/awards/{}", tf_href(tf), a.id)
             })?;
             (input, result)
@@ -1349,33 +1473,35 @@ async fn create_award(
             Outcome::Refused(invalid),
         ),
     };
-    let page = award_form(&s.app, &t, None, &input).await?;
+    let page = award_form(&s.app, &v, &t, None, &input).await?;
     Ok(respond(result, || page))
 }
 
 async fn edit_award(
     State(s): State<AppState>,
+    v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, AwardId)>,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let a = s.app.award(tf, id).await?;
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let a = s.app.award(&v.actor, tf, id).await?;
     Ok(render(
-        &award_form(&s.app, &t, Some(&a), &FundingAwardInput::from(&a)).await?,
+        &award_form(&s.app, &v, &t, Some(&a), &FundingAwardInput::from(&a)).await?,
     ))
 }
 
 async fn update_award(
     State(s): State<AppState>,
     Ids((tf, id), _): Ids<(TaskForceId, AwardId)>,
-    body: Bytes,
+    SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
-    let t = s.app.task_force(tf).await?;
-    let a = s.app.award(tf, id).await?;
-    let form = FormData::parse(&body);
+    let t = s.app.task_force(&v.actor, tf).await?;
+    let a = s.app.award(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::award_input) {
         Ok((input, Some(version))) => {
             let result = outcome(
-                s.app.update_award(tf, id, version, input.clone()).await,
+                s.app
+                    .update_award(&v.actor, tf, id, version, input.clone())
+                    .await,
                 |a| format!("{}/awards/{}", tf_href(tf), a.id),
             )?;
             (input, result)
@@ -1383,6 +1509,6 @@ async fn update_award(
         Ok((input, None)) => (input, Outcome::Refused(missing_version())),
         Err(invalid) => (FundingAwardInput::from(&a), Outcome::Refused(invalid)),
     };
-    let page = award_form(&s.app, &t, Some(&a), &input).await?;
+    let page = award_form(&s.app, &v, &t, Some(&a), &input).await?;
     Ok(respond(result, || page))
 }

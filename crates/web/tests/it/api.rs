@@ -65,7 +65,10 @@ async fn lists_and_records_answer_with_etags() {
         )
         .await
         .expect(StatusCode::OK);
-    assert_eq!(region.header("etag"), format!("\"{}\"", regions[0]["version"]));
+    assert_eq!(
+        region.header("etag"),
+        format!("\"{}\"", regions[0]["version"])
+    );
     assert_eq!(region.json(), regions[0]);
 }
 
@@ -99,7 +102,9 @@ async fn create_then_update_with_if_match() {
         .expect(StatusCode::OK);
     assert_eq!(fetched.json(), body);
 
-    let change = json!({"name": "Bismarck Shelter and Outreach", "kind": "victim_service_provider"}).to_string();
+    let change =
+        json!({"name": "Bismarck Shelter and Outreach", "kind": "victim_service_provider"})
+            .to_string();
 
     // No If-Match: the client is told to send the version it read.
     let refused = site
@@ -110,14 +115,24 @@ async fn create_then_update_with_if_match() {
 
     // An If-Match that is not an ETag.
     let refused = site
-        .api(Method::PUT, &location, Some(&change), &[("if-match", "yesterday")])
+        .api(
+            Method::PUT,
+            &location,
+            Some(&change),
+            &[("if-match", "yesterday")],
+        )
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(first_field(&refused).0, "If-Match");
 
     // The right version: saved, version and ETag move on.
     let updated = site
-        .api(Method::PUT, &location, Some(&change), &[("if-match", "\"1\"")])
+        .api(
+            Method::PUT,
+            &location,
+            Some(&change),
+            &[("if-match", "\"1\"")],
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(updated.header("etag"), "\"2\"");
@@ -129,7 +144,12 @@ async fn create_then_update_with_if_match() {
     // A stale version: 412, and the record keeps the change that won.
     let stale = json!({"name": "Lost update", "kind": "community_partner"}).to_string();
     let refused = site
-        .api(Method::PUT, &location, Some(&stale), &[("if-match", "\"1\"")])
+        .api(
+            Method::PUT,
+            &location,
+            Some(&stale),
+            &[("if-match", "\"1\"")],
+        )
         .await
         .expect(StatusCode::PRECONDITION_FAILED);
     assert_eq!(refused.json()["error"], "conflict");
@@ -222,6 +242,50 @@ async fn a_body_that_does_not_fit_is_refused_naming_the_field() {
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(first_field(&refused).0, "memberships[0].roles[1]");
+    let body = json!({
+        "name": "Pat Doe", "email": "pat@example.org",
+        "memberships": [{"organization_id": org, "roles": [], "since": "2020"}]
+    })
+    .to_string();
+    let refused = site
+        .api(Method::POST, &members, Some(&body), &[])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        first_field(&refused),
+        (
+            "memberships[0].since".to_owned(),
+            "is not a field of this record".to_owned()
+        )
+    );
+    let body = json!({
+        "name": "Pat Doe", "email": "pat@example.org",
+        "memberships": [{"organization_id": org, "roles": []}, {"roles": ["advocate"]}]
+    })
+    .to_string();
+    let refused = site
+        .api(Method::POST, &members, Some(&body), &[])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        first_field(&refused),
+        (
+            "memberships[1].organization_id".to_owned(),
+            "is required".to_owned()
+        )
+    );
+    let body = json!({"name": "Pat Doe", "email": "pat@example.org", "extra": 1}).to_string();
+    let refused = site
+        .api(Method::POST, &members, Some(&body), &[])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        first_field(&refused),
+        (
+            "extra".to_owned(),
+            "is not a field of this record".to_owned()
+        )
+    );
 
     assert_eq!(site.app.organizations(tf).await.expect("orgs"), before);
 }
@@ -236,7 +300,9 @@ async fn malformed_unknown_and_foreign_ids() {
         .api(Method::GET, "/api/v1/task-forces/xyz/members", None, &[])
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad_tf.header("content-type").starts_with("application/json"));
+    assert!(bad_tf
+        .header("content-type")
+        .starts_with("application/json"));
     assert_eq!(
         first_field(&bad_tf),
         ("tf".to_owned(), "is not a valid identifier".to_owned())
@@ -269,7 +335,9 @@ async fn malformed_unknown_and_foreign_ids() {
             .await
             .expect(StatusCode::NOT_FOUND);
         assert!(
-            missing.header("content-type").starts_with("application/json"),
+            missing
+                .header("content-type")
+                .starts_with("application/json"),
             "{path}"
         );
         assert_eq!(missing.json()["error"], "not_found", "{path}");
@@ -286,16 +354,24 @@ async fn malformed_unknown_and_foreign_ids() {
             .await
             .expect(StatusCode::NOT_FOUND);
     }
-    let change = json!({"name": "Taken", "email": "taken@example.org"}).to_string();
-    site.api(
-        Method::PUT,
-        &format!("/api/v1/task-forces/{cook}/members/{}", member.id),
-        Some(&change),
-        &[("if-match", &format!("\"{}\"", member.version))],
-    )
-    .await
-    .expect(StatusCode::NOT_FOUND);
-    assert_eq!(site.app.member(nd, member.id).await.expect("member"), member);
+    // Nor changed through it, even with the right version.
+    let org = site.app.organizations(nd).await.expect("orgs")[0].clone();
+    let change = json!({"name": "Taken", "kind": "community_partner"}).to_string();
+    let refused = site
+        .api(
+            Method::PUT,
+            &format!("/api/v1/task-forces/{cook}/organizations/{}", org.id),
+            Some(&change),
+            &[("if-match", &format!("\"{}\"", org.version))],
+        )
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(refused.json()["error"], "not_found");
+    assert_eq!(site.app.organization(nd, org.id).await.expect("org"), org);
+    assert_eq!(
+        site.app.member(nd, member.id).await.expect("member"),
+        member
+    );
 }
 
 #[tokio::test]
@@ -318,7 +394,10 @@ async fn region_counties_are_checked_through_the_api() {
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     let (field, message) = first_field(&refused);
     assert_eq!(field, "counties[0]");
-    assert!(message.ends_with("already belongs to the region Northwest"), "{message}");
+    assert!(
+        message.ends_with("already belongs to the region Northwest"),
+        "{message}"
+    );
 
     let body = json!({"name": "Oil Patch", "counties": ["12099"]}).to_string();
     let refused = site
@@ -349,8 +428,14 @@ async fn a_task_force_created_through_the_api_is_on_the_home_page() {
         .expect(StatusCode::CREATED);
     let json: Value = created.json();
     let id = json["id"].as_str().expect("id");
-    assert_eq!(created.header("location"), format!("/api/v1/task-forces/{id}"));
-    assert_eq!(json["created_at"], "2026-03-02T09:30:00Z", "the app's clock");
+    assert_eq!(
+        created.header("location"),
+        format!("/api/v1/task-forces/{id}")
+    );
+    assert_eq!(
+        json["created_at"], "2026-03-02T09:30:00Z",
+        "the app's clock"
+    );
     let home = site.get("/").await.expect(StatusCode::OK);
     assert!(home.body.contains("Gulf Coast Task Force"));
     assert!(home.body.contains(&format!("/task-forces/{id}")));

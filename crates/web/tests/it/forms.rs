@@ -55,8 +55,13 @@ async fn creating_an_organization_through_the_form() {
     assert!(page.body.contains("Victim service provider"));
     assert!(page.body.contains(">Northwest</a>"), "its region is linked");
     assert!(page.body.contains("help@minot-fjc.example"));
-    assert!(page.body.contains("Works from the task force&#x27;s shared office")
-        || page.body.contains("Works from the task force&#39;s shared office"));
+    assert!(
+        page.body
+            .contains("Works from the task force&#x27;s shared office")
+            || page
+                .body
+                .contains("Works from the task force&#39;s shared office")
+    );
 
     let organizations = site.app.organizations(tf).await.expect("orgs");
     assert_eq!(organizations.len(), before + 1);
@@ -277,7 +282,9 @@ async fn a_region_cannot_claim_a_county_of_another_region_or_outside_the_task_fo
         )
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
-    let error = refused.field_error("counties").expect("error beside counties");
+    let error = refused
+        .field_error("counties")
+        .expect("error beside counties");
     assert!(
         error.ends_with("already belongs to the region Northwest"),
         "{error}"

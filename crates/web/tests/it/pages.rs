@@ -46,9 +46,10 @@ async fn task_force_page_shows_its_facts_and_section_counts() {
         .collect();
     counties.sort();
     assert_eq!(counties.len(), 53);
-    assert!(page
-        .body
-        .contains(&format!("<dt>Counties</dt><dd>{}</dd>", counties.join(", "))));
+    assert!(page.body.contains(&format!(
+        "<dt>Counties</dt><dd>{}</dd>",
+        counties.join(", ")
+    )));
     let organizations = site.app.organizations(tf).await.expect("orgs").len();
     let members = site.app.members(tf).await.expect("members").len();
     for (section, count) in [
@@ -58,8 +59,7 @@ async fn task_force_page_shows_its_facts_and_section_counts() {
         ("mous", 3),
         ("awards", 2),
     ] {
-        let expected =
-            format!("/task-forces/{tf}/{section}\">");
+        let expected = format!("/task-forces/{tf}/{section}\">");
         let at = page
             .body
             .find(&expected)
@@ -103,7 +103,10 @@ async fn region_pages_list_show_create_and_edit() {
         );
     }
 
-    let new = site.get(&format!("{base}/new")).await.expect(StatusCode::OK);
+    let new = site
+        .get(&format!("{base}/new"))
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(new.h1(), "Add a region");
     assert_eq!(
         new.body.matches("name=\"counties\"").count(),
@@ -262,7 +265,12 @@ async fn set_up_page_and_county_choices_for_a_state() {
         .get("/task-forces/county-choices?state=ND")
         .await
         .expect(StatusCode::OK);
-    assert_eq!(nd.body.matches("type=\"checkbox\" name=\"counties\"").count(), 53);
+    assert_eq!(
+        nd.body
+            .matches("type=\"checkbox\" name=\"counties\"")
+            .count(),
+        53
+    );
     assert!(nd.body.contains("value=\"38015\"> Burleigh"));
     assert!(!nd.body.contains("<html"), "a fragment, not a page");
 
@@ -302,11 +310,7 @@ async fn setting_up_a_task_force_through_the_form() {
     let refused = site
         .post_form(
             "/task-forces/new",
-            &[
-                ("name", "Mixed"),
-                ("state", "ND"),
-                ("counties", "36029"),
-            ],
+            &[("name", "Mixed"), ("state", "ND"), ("counties", "36029")],
         )
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
@@ -354,7 +358,10 @@ async fn malformed_and_unknown_addresses_get_an_error_page() {
         "/no/such/page".to_owned(),
     ] {
         let page = site.get(&path).await.expect(StatusCode::NOT_FOUND);
-        assert!(page.header("content-type").starts_with("text/html"), "{path}");
+        assert!(
+            page.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
         assert_eq!(page.h1(), "Page not found", "{path}");
         assert!(page.body.contains("href=\"/\""), "a way back from {path}");
     }

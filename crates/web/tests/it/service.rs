@@ -17,9 +17,10 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
         let rest = &call[call.find(',').expect("a method router")..];
         for method in ["get", "post", "put", "patch", "delete"] {
             let called = rest.match_indices(&format!("{method}(")).any(|(i, _)| {
-                i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric()
-                    && rest.as_bytes()[i - 1] != b'_'
-                    && rest.as_bytes()[i - 1] != b':'
+                i == 0
+                    || !rest.as_bytes()[i - 1].is_ascii_alphanumeric()
+                        && rest.as_bytes()[i - 1] != b'_'
+                        && rest.as_bytes()[i - 1] != b':'
             });
             if called {
                 out.insert((method.to_uppercase(), format!("/api/v1{path}")));
@@ -53,17 +54,37 @@ async fn openapi_describes_every_route_the_api_serves() {
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     for reference in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
         let name = reference.split('"').next().unwrap_or_default();
-        assert!(schemas.contains_key(name), "{name} is referred to but not defined");
+        assert!(
+            schemas.contains_key(name),
+            "{name} is referred to but not defined"
+        );
     }
 
     // And every documented operation is served by the router (not the API's 404 fallback, not 405).
     let tf = site.task_force_id(NORTH_DAKOTA).await;
     let ids = [
-        ("regions", site.app.regions(tf).await.expect("r")[0].id.to_string()),
-        ("organizations", site.app.organizations(tf).await.expect("o")[0].id.to_string()),
-        ("members", site.app.members(tf).await.expect("m")[0].id.to_string()),
-        ("mous", site.app.mous(tf).await.expect("m")[0].id.to_string()),
-        ("awards", site.app.awards(tf).await.expect("a")[0].id.to_string()),
+        (
+            "regions",
+            site.app.regions(tf).await.expect("r")[0].id.to_string(),
+        ),
+        (
+            "organizations",
+            site.app.organizations(tf).await.expect("o")[0]
+                .id
+                .to_string(),
+        ),
+        (
+            "members",
+            site.app.members(tf).await.expect("m")[0].id.to_string(),
+        ),
+        (
+            "mous",
+            site.app.mous(tf).await.expect("m")[0].id.to_string(),
+        ),
+        (
+            "awards",
+            site.app.awards(tf).await.expect("a")[0].id.to_string(),
+        ),
     ];
     for (method, path) in &documented {
         let section = path.split('/').nth(5).unwrap_or_default();
@@ -143,7 +164,9 @@ async fn security_headers_on_pages_api_errors_and_files() {
             .await
             .expect(StatusCode::OK),
         site.get("/nowhere").await.expect(StatusCode::NOT_FOUND),
-        site.get("/task-forces/x").await.expect(StatusCode::UNPROCESSABLE_ENTITY),
+        site.get("/task-forces/x")
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY),
         site.api(Method::GET, "/api/v1/task-forces", None, &[])
             .await
             .expect(StatusCode::OK),
@@ -188,7 +211,10 @@ async fn static_files_are_served_with_their_type() {
         kind == "text/javascript" || kind == "application/javascript",
         "{kind}"
     );
-    assert_eq!(htmx.bytes, include_bytes!("../../static/vendor/htmx.min.js"));
+    assert_eq!(
+        htmx.bytes,
+        include_bytes!("../../static/vendor/htmx.min.js")
+    );
 
     // Every page refers to these two files by the path they are served at.
     let home = site.get("/").await.expect(StatusCode::OK);
