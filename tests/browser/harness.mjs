@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 // Shared plumbing for the browser tests: run the demo binary, drive system Chromium through
 // playwright-core, check pages with axe-core.
 //
@@ -289,4 +290,72 @@ export async function dumpPage(page, name) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The demo users the binary printed: { "Task force name": { "Role label": "email" } }.
+ * @param {{ output: () => string }} demo
+ */
+export function demoUsers(demo) {
+  const users = {};
+  let current = null;
+  for (const raw of demo.output().split(/\r?\n/)) {
+    const line = raw.replace(ANSI, '');
+    const tf = line.match(/^ {2}(\S.*Task Force)\s*$/);
+    if (tf) {
+      current = users[tf[1]] = {};
+      continue;
+    }
+    const user = line.match(/^ {4}(\S.*?)\s{2,}.* <([^>]+)>\s*$/);
+    if (user && current) current[user[1]] = user[2];
+  }
+  return users;
+}
+
+/** The demo password, as the binary printed it. */
+export function demoPassword(demo) {
+  const m = demo.output().match(/password is: (\S+)/);
+  if (!m) throw new Error(`the demo did not print its password\n${demo.output()}`);
+  return m[1];
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) for a base32 secret, as an authenticator app computes it. */
+export function totp(secretBase32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+/**
+ * Signs in through the real pages: e-mail and password, then enrols the authenticator app (first
+ * sign-in) or enters its code. Returns the TOTP secret so a later sign-in can compute codes.
+ */
+export async function signIn(page, baseUrl, email, password, secret = null) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(/\/sign-in\/second-factor/), page.getByRole('button', { name: 'Sign in' }).click()]);
+  if (!secret) {
+    secret = (await page.locator('#totp-secret').textContent()).trim();
+  }
+  await page.getByLabel('Code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForLoadState('load');
+  if (await page.locator('#recovery-codes').count()) {
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.waitForLoadState('load');
+  }
+  return secret;
 }

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchBrowser, checkA11y, dumpPage } from './harness.mjs';
+import { startDemo, launchBrowser, checkA11y, dumpPage, demoUsers, demoPassword, signIn } from './harness.mjs';
 
 let demo;
 let browser;
@@ -42,6 +42,12 @@ async function step(name, fn) {
 }
 
 test('home -> task force -> organizations -> organization', { timeout: 120_000 }, async () => {
+  await step('sign in', async () => {
+    const coordinator = demoUsers(demo)['Western New York Human Trafficking Task Force']['Coordinator'];
+    assert.ok(coordinator, 'the demo printed a coordinator for Western New York');
+    await signIn(page, demo.baseUrl, coordinator, demoPassword(demo));
+  });
+
   await step('home page', async () => {
     const response = await page.goto(`${demo.baseUrl}/`);
     assert.equal(response?.status(), 200, `GET / answered ${response?.status()}`);

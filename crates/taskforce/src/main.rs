@@ -367,17 +367,9 @@ async fn print_demo_users(app: &App) -> Result<()> {
     for tf in app.task_forces(&demo).await? {
         println!("  {}", tf.name);
         let members = app.members(&demo, tf.id).await?;
-        let mut shown = std::collections::BTreeSet::new();
-        for member in &members {
-            for role in member.memberships.iter().flat_map(|m| m.roles.iter()) {
-                if shown.insert(*role) {
-                    println!(
-                        "    {:<26} {} <{}>",
-                        role.label(),
-                        member.name,
-                        member.email
-                    );
-                }
+        for role in taskforce_domain::structure::Role::ALL {
+            if let Some(member) = members.iter().find(|m| m.holds(*role)) {
+                println!("    {:<26} {} <{}>", role.label(), member.name, member.email);
             }
         }
     }
