@@ -9,6 +9,7 @@
 
 mod actor;
 pub mod audit;
+mod audit_access;
 mod clock;
 pub mod demo;
 mod error;

@@ -1,6 +1,7 @@
 //! HTML pages. One module per area; each handler calls one use case and renders one page struct.
 
 mod admin;
+mod audit;
 mod session;
 mod structure;
 
@@ -11,4 +12,5 @@ pub fn routes() -> Router<AppState> {
     structure::routes()
         .merge(session::routes())
         .merge(admin::routes())
+        .merge(audit::routes())
 }

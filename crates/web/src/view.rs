@@ -472,3 +472,27 @@ pub struct AccessReviewPage {
     /// member, e-mail, organizations and roles, account, second factor, last sign-in
     pub rows: Vec<(String, String, String, String, String, String)>,
 }
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub task_force: String,
+    pub from: String,
+    pub to: String,
+    /// seq, time, actor, source, action, object, outcome, detail
+    #[allow(clippy::type_complexity)]
+    pub entries: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+    pub more: bool,
+    pub verification: Option<String>,
+}
