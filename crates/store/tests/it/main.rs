@@ -8,5 +8,7 @@
 
 mod audit;
 mod harness;
+mod identity;
 mod open;
+mod passkeys;
 mod structure;

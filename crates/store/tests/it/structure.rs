@@ -8,17 +8,22 @@ use taskforce_domain::*;
 use taskforce_store::{structure as db, Store, StoreError};
 use uuid::Uuid;
 
-fn id(n: u128) -> Uuid {
+pub(crate) fn id(n: u128) -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
 }
 
-fn now() -> chrono::DateTime<Utc> {
+pub(crate) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7)
         .single()
         .expect("time")
 }
 
-async fn task_force(store: &Store, n: u128, state: &str, counties: &[&str]) -> TaskForceId {
+pub(crate) async fn task_force(
+    store: &Store,
+    n: u128,
+    state: &str,
+    counties: &[&str],
+) -> TaskForceId {
     let tf = TaskForceId(id(n));
     let input = TaskForceInput {
         name: format!("Task force {n}"),
@@ -37,7 +42,7 @@ async fn task_force(store: &Store, n: u128, state: &str, counties: &[&str]) -> T
     tf
 }
 
-async fn organization(
+pub(crate) async fn organization(
     store: &Store,
     tf: TaskForceId,
     n: u128,
