@@ -70,6 +70,8 @@ impl App {
     }
 
     /// Appends an audit entry inside the caller's transaction: it commits with the act or not at all.
+    /// On PostgreSQL the append locks the log's head row until commit, so call it last.
+    #[allow(clippy::too_many_arguments)] // the entry's own fields, named at each call site
     pub async fn audit(
         &self,
         tx: &mut Tx,

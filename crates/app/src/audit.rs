@@ -44,7 +44,7 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// `[from, to]` in whole days (UTC) as the instants `[start of from, start of the day after to)`.
-fn day_range(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+pub(crate) fn day_range(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     if to < from {
         return Err(Invalid::one("to", format!("{to} is before from ({from})")).into());
     }

@@ -54,7 +54,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 impl App {
-    fn random_hex(&self, bytes: usize) -> String {
+    pub(crate) fn random_hex(&self, bytes: usize) -> String {
         let mut buf = vec![0u8; bytes];
         self.fill_random(&mut buf);
         hex::encode(buf)
@@ -209,7 +209,7 @@ impl App {
         let Some(organization) = member
             .as_ref()
             .filter(|m| m.active)
-            .and_then(|m| m.memberships.first())
+            .and_then(|m| m.primary_membership())
             .map(|m| m.organization_id)
         else {
             self.audit(
@@ -511,14 +511,17 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let actor = account_actor(&account, source);
         let id = account.member_id.to_string();
-        let Some(secret) = account.totp_secret.clone() else {
+        if !account.has_second_factor() {
             return Err(Invalid::one("code", "no second factor is set up yet").into());
-        };
+        }
         let trimmed = code.trim().to_lowercase();
+        // An account with security keys only has recovery codes, but no app codes, to type.
         let ok = if trimmed.contains('-') {
             db::use_recovery_code(&mut tx, account.member_id, &sha256_hex(&trimmed), now).await?
+        } else if let Some(secret) = account.totp_secret.as_deref() {
+            self.code_matches(secret, &account.email, &trimmed)?
         } else {
-            self.code_matches(&secret, &account.email, &trimmed)?
+            false
         };
         if !ok {
             let (attempts, locked) = after_failure(&account, self.settings(), now);
@@ -658,6 +661,14 @@ impl App {
         password: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Account> {
+        // Refuse before spending Argon2's time on someone who may not create accounts.
+        self.authorize(
+            actor,
+            Action::Create,
+            &Resource::in_task_force(ResourceKind::Account, tf),
+            &member.to_string(),
+        )
+        .await?;
         let hash = self.hash_password(password)?;
         self.create_account_with_hash(actor, tf, member, password, &hash, expires_at)
             .await
@@ -706,6 +717,7 @@ impl App {
             totp_enrolled_at: None,
             last_sign_in_at: None,
             created_at: now,
+            security_keys: 0,
         };
         db::insert_account(&mut tx, &account).await?;
         let detail = expires_at.map_or_else(String::new, |e| {
@@ -837,9 +849,27 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
     ) -> Result<Vec<AccessReviewRow>> {
+        self.access_review_as(actor, tf, Action::Read).await
+    }
+
+    /// The access-review report for download (the policy's `export`), recorded as such.
+    pub async fn export_access_review(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+    ) -> Result<Vec<AccessReviewRow>> {
+        self.access_review_as(actor, tf, Action::Export).await
+    }
+
+    async fn access_review_as(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        action: Action,
+    ) -> Result<Vec<AccessReviewRow>> {
         self.authorize(
             actor,
-            Action::Read,
+            action,
             &Resource::in_task_force(ResourceKind::AccessReview, tf),
             "",
         )
@@ -850,7 +880,7 @@ impl App {
         self.audit(
             &mut tx,
             &actor.audit_actor(),
-            "access_review.read",
+            &format!("access_review.{}", action.code()),
             "access_review",
             &tf.to_string(),
             Outcome::Success,
@@ -1005,8 +1035,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let organization = member
-            .memberships
-            .first()
+            .primary_membership()
             .map(|m| m.organization_id)
             .ok_or(AppError::NotFound)?;
         let session = Session {
@@ -1049,7 +1078,7 @@ impl App {
 }
 
 /// The audit actor of an account before it has a principal (sign-in, second factor).
-fn account_actor(account: &Account, source: &str) -> AuditActor {
+pub(crate) fn account_actor(account: &Account, source: &str) -> AuditActor {
     AuditActor {
         task_force_id: Some(account.task_force_id),
         member_id: Some(account.member_id),
@@ -1060,7 +1089,7 @@ fn account_actor(account: &Account, source: &str) -> AuditActor {
 }
 
 /// `xxxxx-xxxxx` from ten hex characters.
-fn recovery_code(hex10: &str) -> String {
+pub(crate) fn recovery_code(hex10: &str) -> String {
     format!("{}-{}", &hex10[..5], &hex10[5..10])
 }
 

@@ -14,12 +14,14 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod identity;
+pub mod passkeys;
 pub mod structure;
 
 pub use actor::Actor;
 pub use audit::AuditVerification;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::AppError;
+pub use passkeys::RelyingParty;
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -37,6 +39,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     rng: Arc<Mutex<ChaCha20Rng>>,
     settings: Arc<SecuritySettings>,
+    /// Where security keys and passkeys are registered (`None`: not offered).
+    relying_party: Option<Arc<RelyingParty>>,
 }
 
 impl App {
@@ -47,6 +51,7 @@ impl App {
             clock,
             rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(seed))),
             settings: Arc::new(SecuritySettings::default()),
+            relying_party: None,
         }
     }
 

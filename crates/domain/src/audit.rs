@@ -22,8 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// The hash "before" the first entry: 64 zeros. (The hash of entry 1 for a given record is pinned by
-/// a unit test, computed independently with Python's hashlib.)
+/// The hash "before" the first entry: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Tags the encoding, so that a future change of layout can never be mistaken for this one.

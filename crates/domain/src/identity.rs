@@ -52,6 +52,9 @@ pub struct Account {
     pub totp_enrolled_at: Option<DateTime<Utc>>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// How many security keys / passkeys the account has (counted by the store when it reads
+    /// the account; the keys themselves are in [`crate::passkeys`]).
+    pub security_keys: i64,
 }
 
 /// Why an account may not sign in now (told to the person only as a generic refusal, except a
@@ -76,8 +79,19 @@ impl Account {
         }
     }
 
+    /// An authenticator app or at least one security key.
     pub fn has_second_factor(&self) -> bool {
-        self.totp_secret.is_some()
+        self.totp_secret.is_some() || self.security_keys > 0
+    }
+
+    /// The second factors set up, in words (`None` when there is none yet).
+    pub fn second_factor_label(&self) -> Option<&'static str> {
+        match (self.totp_secret.is_some(), self.security_keys > 0) {
+            (true, true) => Some("Authenticator app and security key"),
+            (true, false) => Some("Authenticator app"),
+            (false, true) => Some("Security key"),
+            (false, false) => None,
+        }
     }
 }
 
@@ -247,6 +261,7 @@ mod tests {
             totp_enrolled_at: None,
             last_sign_in_at: None,
             created_at: now(),
+            security_keys: 0,
         }
     }
 
@@ -270,6 +285,23 @@ mod tests {
         assert_eq!(a.closed(now() + Duration::minutes(10)), None);
         let (attempts, locked) = after_failure(&a, &settings, now() + Duration::minutes(11));
         assert_eq!((attempts, locked), (1, None));
+    }
+
+    #[test]
+    fn an_app_or_a_security_key_is_a_second_factor() {
+        let mut a = account();
+        assert!(!a.has_second_factor());
+        assert_eq!(a.second_factor_label(), None);
+        a.security_keys = 1;
+        assert!(a.has_second_factor());
+        assert_eq!(a.second_factor_label(), Some("Security key"));
+        a.totp_secret = Some("SECRET".into());
+        assert_eq!(
+            a.second_factor_label(),
+            Some("Authenticator app and security key")
+        );
+        a.security_keys = 0;
+        assert_eq!(a.second_factor_label(), Some("Authenticator app"));
     }
 
     #[test]

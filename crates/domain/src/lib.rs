@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod identity;
 pub mod ids;
+pub mod passkeys;
 pub mod reference;
 pub mod structure;
 pub mod validation;

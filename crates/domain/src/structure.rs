@@ -472,6 +472,22 @@ pub struct Member {
 }
 
 impl Member {
+    /// The membership a member acts in when they sign in (they may switch afterwards): the one
+    /// holding their highest role in [`Role::ALL`] order, then the lowest organization id, so
+    /// the choice never depends on storage order.
+    pub fn primary_membership(&self) -> Option<&Membership> {
+        let rank = |m: &Membership| {
+            m.roles
+                .iter()
+                .filter_map(|r| Role::ALL.iter().position(|x| x == r))
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        self.memberships
+            .iter()
+            .min_by_key(|m| (rank(m), m.organization_id))
+    }
+
     pub fn holds(&self, role: Role) -> bool {
         self.memberships.iter().any(|m| m.roles.contains(&role))
     }

@@ -193,6 +193,30 @@ pub async fn entries_between(
         .collect()
 }
 
+/// One task force's entries written from `from` (inclusive) to `to` (exclusive), in `seq`
+/// order, at most `limit` (the auditors' view; answered from the task-force index).
+pub async fn task_force_entries_between(
+    conn: &mut AnyConnection,
+    task_force: TaskForceId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<StoredAuditEntry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE task_force_id = $1 AND at >= $2 AND at < $3 ORDER BY seq LIMIT $4"
+    );
+    sqlx::query(&sql)
+        .bind(task_force.to_string())
+        .bind(canonical_time(from))
+        .bind(canonical_time(to))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| entry_from(row).and_then(readable))
+        .collect()
+}
+
 /// A page of [`entries_between`]: up to `limit` entries with `seq` greater than `after`, for
 /// exports of any size with bounded memory.
 pub async fn entries_between_after(

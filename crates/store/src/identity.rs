@@ -24,6 +24,9 @@ fn opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
 
 // -- accounts ---------------------------------------------------------------------------------
 
+/// An account row with the number of its security keys.
+const ACCOUNT: &str = "SELECT accounts.*, (SELECT COUNT(*) FROM security_keys k WHERE k.member_id = accounts.member_id) AS security_keys FROM accounts";
+
 fn account_from(row: &AnyRow) -> Result<Account> {
     Ok(Account {
         member_id: MemberId(row.uuid("member_id")?),
@@ -41,12 +44,13 @@ fn account_from(row: &AnyRow) -> Result<Account> {
         totp_enrolled_at: opt_time(row, "totp_enrolled_at")?,
         last_sign_in_at: opt_time(row, "last_sign_in_at")?,
         created_at: row.time("created_at")?,
+        security_keys: row.int("security_keys")?,
     })
 }
 
 /// The account with this sign-in e-mail (compared case-insensitively).
 pub async fn account_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<Account>> {
-    sqlx::query("SELECT * FROM accounts WHERE email = $1")
+    sqlx::query(&format!("{ACCOUNT} WHERE email = $1"))
         .bind(email.trim().to_lowercase())
         .fetch_optional(&mut *conn)
         .await?
@@ -56,7 +60,7 @@ pub async fn account_by_email(conn: &mut AnyConnection, email: &str) -> Result<O
 }
 
 pub async fn account(conn: &mut AnyConnection, member: MemberId) -> Result<Option<Account>> {
-    sqlx::query("SELECT * FROM accounts WHERE member_id = $1")
+    sqlx::query(&format!("{ACCOUNT} WHERE member_id = $1"))
         .bind(member.to_string())
         .fetch_optional(&mut *conn)
         .await?
@@ -66,18 +70,20 @@ pub async fn account(conn: &mut AnyConnection, member: MemberId) -> Result<Optio
 }
 
 pub async fn accounts(conn: &mut AnyConnection, tf: TaskForceId) -> Result<Vec<Account>> {
-    sqlx::query("SELECT * FROM accounts WHERE task_force_id = $1 ORDER BY email")
-        .bind(tf.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(account_from)
-        .collect()
+    sqlx::query(&format!(
+        "{ACCOUNT} WHERE task_force_id = $1 ORDER BY email"
+    ))
+    .bind(tf.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(account_from)
+    .collect()
 }
 
 /// Every account of the installation (for the command line's `user list`).
 pub async fn all_accounts(conn: &mut AnyConnection) -> Result<Vec<Account>> {
-    sqlx::query("SELECT * FROM accounts ORDER BY email")
+    sqlx::query(&format!("{ACCOUNT} ORDER BY email"))
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -240,8 +246,10 @@ pub async fn confirm_totp(
     Ok(())
 }
 
-/// Removes the second factor (an administrator's reset); the member enrols again at next sign-in.
+/// Removes the second factors, security keys included (an administrator's reset); the member
+/// enrols again at next sign-in.
 pub async fn clear_second_factor(tx: &mut Tx, member: MemberId) -> Result<()> {
+    crate::passkeys::delete_keys_of(tx, member).await?;
     sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_pending_secret = NULL, totp_enrolled_at = NULL WHERE member_id = $1")
         .bind(member.to_string())
         .execute(tx.conn())

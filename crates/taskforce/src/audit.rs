@@ -217,12 +217,20 @@ async fn export(args: ExportArgs) -> Result<ExitCode> {
     drop(out);
     app.store().close().await;
     match first {
-        Some(first) => {
-            eprintln!("exported {count} audit entries (seq {first}..{after}) to {target}")
-        }
-        None => eprintln!("exported 0 audit entries to {target}"),
+        Some(first) => eprintln!(
+            "exported {} (seq {first}..{after}) to {target}",
+            entries(count)
+        ),
+        None => eprintln!("exported {} to {target}", entries(0)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn entries(n: u64) -> String {
+    match n {
+        1 => "1 audit entry".to_owned(),
+        n => format!("{n} audit entries"),
+    }
 }
 
 const CSV_HEADER: [&str; 14] = [
@@ -302,14 +310,24 @@ fn csv_line(entry: &StoredAuditEntry) -> String {
 
 async fn purge(args: PurgeArgs) -> Result<ExitCode> {
     let app = open(&args.db).await?;
+    // The purge checks the chain itself; checking first tells a broken log in plain words.
+    if let Err(broken) = app.verify_audit().await? {
+        bail!(
+            "audit log broken at entry {}: {}; nothing was purged",
+            broken.seq,
+            broken.reason
+        );
+    }
     let purged = app
         .purge_audit(args.before, &cli_actor())
         .await
         .map_err(refused)?;
     app.store().close().await;
     println!(
-        "purged {} audit entries written before {}; the log now starts at entry {}",
-        purged.removed, args.before, purged.anchor.seq
+        "purged {} written before {}; the log now starts at entry {}",
+        entries(purged.removed),
+        args.before,
+        purged.anchor.seq
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use taskforce_app::{demo, App, SystemClock};
+use taskforce_app::{demo, App, RelyingParty, SystemClock};
 use taskforce_domain::identity::SecuritySettings;
 use taskforce_store::{DatabaseUrl, Store};
 use taskforce_web::WebConfig;
@@ -98,6 +98,11 @@ struct WebArgs {
     /// Minutes an account stays locked.
     #[arg(long, env = "TASKFORCE_LOCKOUT_MINUTES", default_value_t = 10)]
     lockout_minutes: i64,
+    /// The address people open Taskforce at (e.g. https://taskforce.example.gov); security keys
+    /// and passkeys are bound to its host name. [default: http://localhost:PORT when listening
+    /// on loopback; elsewhere security keys are not offered until this is set]
+    #[arg(long, env = "TASKFORCE_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -238,6 +243,8 @@ struct WebOptions {
     tls: Option<(PathBuf, PathBuf)>,
     metrics_listen: Option<SocketAddr>,
     settings: SecuritySettings,
+    /// Checked already (see [`relying_party`]).
+    public_url: Option<String>,
 }
 
 fn address(flag: &str, text: &str) -> Result<SocketAddr> {
@@ -280,12 +287,59 @@ fn web_options(args: &WebArgs) -> Result<WebOptions> {
         }
         settings.banner = banner.trim().to_owned();
     }
+    let public_url = args.public_url.as_deref().map(str::trim).map(str::to_owned);
+    if let Some(url) = &public_url {
+        relying_party(url)?;
+    }
     Ok(WebOptions {
         listen,
         tls,
         metrics_listen,
         settings,
+        public_url,
     })
+}
+
+/// The address security keys are bound to: the one given, or `http(s)://localhost:PORT` when
+/// listening on loopback; `None` otherwise.
+fn public_url(given: Option<&str>, tls: bool, local: SocketAddr) -> Option<String> {
+    match given {
+        Some(url) => Some(url.to_owned()),
+        None if local.ip().is_loopback() => {
+            let scheme = if tls { "https" } else { "http" };
+            Some(format!("{scheme}://localhost:{}", local.port()))
+        }
+        None => None,
+    }
+}
+
+fn relying_party(url: &str) -> Result<RelyingParty> {
+    RelyingParty::new(url).map_err(|e| match e {
+        taskforce_app::AppError::Invalid(invalid) => anyhow::anyhow!(
+            "public-url: {url:?} {}",
+            invalid
+                .message_for("public_url")
+                .unwrap_or("cannot be used")
+        ),
+        other => anyhow::anyhow!("public-url: {url:?}: {other}"),
+    })
+}
+
+/// Offers security keys for the address people open: `--public-url`, or on loopback
+/// `http(s)://localhost:PORT` (browsers refuse security keys on an IP address such as
+/// 127.0.0.1). Elsewhere, without `--public-url`, they are not offered.
+fn with_relying_party(app: App, web: &WebOptions, local: SocketAddr) -> Result<App> {
+    let Some(url) = public_url(web.public_url.as_deref(), web.tls.is_some(), local) else {
+        tracing::warn!("security keys and passkeys are not offered: set --public-url (TASKFORCE_PUBLIC_URL) to the address people open");
+        return Ok(app);
+    };
+    let rp = relying_party(&url)?;
+    tracing::info!(
+        origin = rp.origin(),
+        "security keys and passkeys work at {}",
+        rp.origin()
+    );
+    Ok(app.with_relying_party(rp))
 }
 
 fn entropy() -> [u8; 32] {
@@ -318,6 +372,7 @@ async fn serve(app: App, web: &WebOptions, what: &str) -> Result<()> {
                 .await
                 .with_context(|| format!("listen: cannot listen on {}", web.listen))?;
             let local = listener.local_addr()?;
+            let app = with_relying_party(app, web, local)?;
             println!("{what} listening on http://{local}");
             if local.ip().is_loopback() {
                 tracing::info!(address = %local, "serving plain HTTP on loopback (no TLS)");
@@ -341,6 +396,7 @@ async fn serve(app: App, web: &WebOptions, what: &str) -> Result<()> {
                 .with_context(|| format!("listen: cannot listen on {}", web.listen))?;
             std_listener.set_nonblocking(true)?;
             let local = std_listener.local_addr()?;
+            let app = with_relying_party(app, web, local)?;
             println!("{what} listening on https://{local}");
             tracing::info!(address = %local, "serving HTTPS (rustls)");
             let handle = axum_server::Handle::new();
@@ -363,15 +419,56 @@ async fn print_demo_users(app: &App) -> Result<()> {
     println!("Demo users (each task force has one for every role; the full list is on its Members page):");
     let demo = taskforce_app::Actor::System("demo");
     println!("Every demo account's password is: {}", demo::DEMO_PASSWORD);
-    println!("At first sign-in each enrols an authenticator app (any TOTP app, or `oathtool --totp -b KEY` with the key shown).");
+    println!("At first sign-in each enrols an authenticator app (any TOTP app, or `oathtool --totp -b KEY` with the key shown), or a security key or passkey (open the demo at http://localhost:PORT for those).");
     for tf in app.task_forces(&demo).await? {
         println!("  {}", tf.name);
         let members = app.members(&demo, tf.id).await?;
         for role in taskforce_domain::structure::Role::ALL {
             if let Some(member) = members.iter().find(|m| m.holds(*role)) {
-                println!("    {:<26} {} <{}>", role.label(), member.name, member.email);
+                println!(
+                    "    {:<26} {} <{}>",
+                    role.label(),
+                    member.name,
+                    member.email
+                );
             }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().expect("address")
+    }
+
+    #[test]
+    fn security_keys_are_bound_to_localhost_on_loopback_and_to_the_public_url_elsewhere() {
+        assert_eq!(
+            public_url(None, false, addr("127.0.0.1:40123")).as_deref(),
+            Some("http://localhost:40123"),
+            "browsers refuse an IP address, so loopback is named localhost"
+        );
+        assert_eq!(
+            public_url(None, true, addr("[::1]:8443")).as_deref(),
+            Some("https://localhost:8443")
+        );
+        assert_eq!(public_url(None, false, addr("0.0.0.0:8080")), None);
+        assert_eq!(
+            public_url(
+                Some("https://taskforce.example.gov"),
+                false,
+                addr("0.0.0.0:8080")
+            )
+            .as_deref(),
+            Some("https://taskforce.example.gov")
+        );
+        assert!(relying_party("http://localhost:40123").is_ok());
+        let err = relying_party("http://192.0.2.10:8080").expect_err("an IP address");
+        assert!(err.to_string().starts_with("public-url:"), "{err}");
+        assert!(err.to_string().contains("not an IP address"), "{err}");
+    }
 }

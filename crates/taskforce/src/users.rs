@@ -212,7 +212,7 @@ pub async fn run_user(command: UserCommand) -> Result<ExitCode> {
             if generated {
                 println!("initial password (shown once): {password}");
             }
-            println!("At first sign-in they set up a second factor with an authenticator app.");
+            println!("At first sign-in they set up a second factor: an authenticator app, or a security key or passkey.");
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::Disable(args) => {

@@ -126,7 +126,7 @@ impl FromRequestParts<AppState> for PendingViewer {
 }
 
 /// Compares in time that does not depend on where the strings differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod passkeys;
 mod session;
 mod structure;
 
@@ -11,6 +12,7 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     structure::routes()
         .merge(session::routes())
+        .merge(passkeys::routes())
         .merge(admin::routes())
         .merge(audit::routes())
 }

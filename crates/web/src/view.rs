@@ -402,11 +402,23 @@ pub struct Enrolment {
 pub struct SecondFactorPage {
     pub chrome: Chrome,
     pub title: &'static str,
-    pub action: &'static str,
+    pub action: String,
     pub csrf: String,
     pub email: String,
     pub enrol: Option<Enrolment>,
     pub error: Option<String>,
+    /// Where to go once the second factor is given.
+    pub next: String,
+    /// The account has an authenticator app (its codes are asked for).
+    pub app_codes: bool,
+    /// Offer enrolling a security key instead of the app.
+    pub key_enrol: bool,
+    /// Offer signing in with a registered security key.
+    pub key_sign_in: bool,
+    /// Why the security key did not work, if it did not.
+    pub key_error: Option<String>,
+    /// The only origin where keys work (the page's script says so elsewhere).
+    pub key_origin: String,
 }
 
 #[derive(Template)]
@@ -415,6 +427,8 @@ pub struct RecoveryCodesPage {
     pub chrome: Chrome,
     pub codes: Vec<String>,
     pub next: String,
+    /// What was set up: "authenticator app", "security key".
+    pub factor: &'static str,
 }
 
 pub struct TokenRow {
@@ -442,6 +456,20 @@ pub struct AccountPage {
     pub new_token: Option<String>,
     pub password_error: Option<String>,
     pub token_error: Option<String>,
+    pub security_keys: Vec<SecurityKeyRow>,
+    /// Security keys are offered on this server.
+    pub can_add_key: bool,
+    pub key_error: Option<String>,
+    /// The only origin where keys work (the page's script says so elsewhere).
+    pub key_origin: String,
+}
+
+/// One of the member's security keys, on their account page.
+pub struct SecurityKeyRow {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: String,
 }
 
 pub struct AccountRow {

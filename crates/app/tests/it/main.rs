@@ -5,3 +5,4 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod audit;
+mod passkeys;

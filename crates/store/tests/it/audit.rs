@@ -359,3 +359,56 @@ async fn a_purge_refuses_to_anchor_on_a_broken_link() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_auditor_reads_only_their_task_force_in_the_days_asked() {
+    each_backend(|db| async move {
+        let store = db.store().await;
+        let other = |n: i64| {
+            let mut r = record(n);
+            r.task_force_id = Some(TaskForceId(Uuid::from_u128(9)));
+            r
+        };
+        append_committed(
+            &store,
+            [
+                record(0),
+                other(0),
+                record(1),
+                record(2),
+                other(2),
+                record(5),
+            ],
+        )
+        .await;
+        let mut conn = store.conn().await.expect("conn");
+        let tf = TaskForceId(Uuid::from_u128(1));
+        let got = log::task_force_entries_between(
+            &mut conn,
+            tf,
+            day(1) - Duration::hours(12),
+            day(3),
+            100,
+        )
+        .await
+        .expect("read");
+        let seqs: Vec<u64> = got.iter().map(|e| e.seq).collect();
+        assert_eq!(
+            seqs,
+            vec![3, 4],
+            "days 1 and 2 of task force 1 only, in order"
+        );
+        assert!(got.iter().all(|e| e.record.task_force_id == Some(tf)));
+        let limited =
+            log::task_force_entries_between(&mut conn, tf, day(0) - Duration::days(1), day(9), 2)
+                .await
+                .expect("read");
+        assert_eq!(
+            limited.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        drop(conn);
+        store.close().await;
+    })
+    .await;
+}

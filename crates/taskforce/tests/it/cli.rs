@@ -1,4 +1,5 @@
-//! The command line itself: help, version, and addresses it refuses to listen on.
+//! The command line itself: help, version, and the settings it refuses before touching a
+//! database.
 
 use crate::harness::*;
 use tempfile::TempDir;
@@ -30,8 +31,12 @@ fn help_names_and_describes_every_command() {
         "--database",
         "sqlite://data/taskforce.db",
         "--listen",
-        "only loopback addresses are accepted",
+        "0.0.0.0:8443 behind a firewall",
         "127.0.0.1:8080",
+        "--tls-cert",
+        "--tls-key",
+        "--metrics-listen",
+        "--lockout-attempts",
     ] {
         assert!(
             serve.stdout.contains(text),
@@ -47,8 +52,8 @@ fn help_names_and_describes_every_command() {
         "sqlite://data/demo.db",
         "created if it does not exist",
         "--listen",
-        "loopback only",
         "Port 0 picks a free port",
+        "--tls-cert",
     ] {
         assert!(
             demo.stdout.contains(text),
@@ -103,27 +108,18 @@ fn version_and_unknown_commands() {
     );
 }
 
-#[test]
-fn serve_refuses_an_address_reachable_from_other_computers_before_opening_the_database() {
+/// A bad setting is refused by name before the database is opened or created.
+fn refused_before_the_database(args: &[&str], expected: &str) {
     let dir = TempDir::new().expect("temp dir");
-    // The database does not exist: had `serve` opened it first, the error would be about it.
+    // The database does not exist: had the command opened it first, the error would be about it.
     let database = format!("sqlite://{}/taskforce.db", dir.path().display());
-    for listen in ["0.0.0.0:0", "10.0.0.1:80", "[::]:8080"] {
-        let refused = run(
-            dir.path(),
-            &["serve", "--database", &database, "--listen", listen],
-        )
-        .failed();
+    for command in ["serve", "demo"] {
+        let mut all = vec![command, "--database", &database, "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let refused = run(dir.path(), &all).failed();
         assert!(
-            refused.stderr.contains("is reachable from other computers"),
-            "{listen}: {}",
-            refused.stderr
-        );
-        assert!(
-            refused
-                .stderr
-                .contains("serves only this computer (use 127.0.0.1 or [::1])"),
-            "{listen}: {}",
+            refused.stderr.contains(expected),
+            "{command} {args:?}: {}",
             refused.stderr
         );
         assert!(
@@ -131,21 +127,72 @@ fn serve_refuses_an_address_reachable_from_other_computers_before_opening_the_da
             "{}",
             refused.stderr
         );
+        assert_eq!(
+            files_in(dir.path()),
+            Vec::<String>::new(),
+            "{command} {args:?} created nothing"
+        );
     }
+}
+
+#[test]
+fn a_certificate_needs_its_key_and_both_must_be_files() {
+    refused_before_the_database(
+        &["--tls-cert", "cert.pem"],
+        "the following required arguments were not provided",
+    );
+    refused_before_the_database(&["--tls-cert", "cert.pem"], "--tls-key <TLS_KEY>");
+    refused_before_the_database(&["--tls-key", "key.pem"], "--tls-cert <TLS_CERT>");
+    refused_before_the_database(
+        &[
+            "--tls-cert",
+            "/no/such/cert.pem",
+            "--tls-key",
+            "/no/such/key.pem",
+        ],
+        "tls-cert: /no/such/cert.pem is not a readable file",
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "not really a certificate").expect("write");
+    let cert = cert.display().to_string();
+    refused_before_the_database(
+        &["--tls-cert", &cert, "--tls-key", "/no/such/key.pem"],
+        "tls-key: /no/such/key.pem is not a readable file",
+    );
+}
+
+#[test]
+fn lockout_and_addresses_are_checked_by_name() {
+    refused_before_the_database(
+        &["--lockout-attempts", "0"],
+        "lockout-attempts: must be between 1 and 100",
+    );
+    refused_before_the_database(
+        &["--lockout-minutes", "0"],
+        "lockout-minutes: must be between 1 and 1440",
+    );
+    refused_before_the_database(
+        &["--metrics-listen", "metrics.internal"],
+        "metrics-listen: \"metrics.internal\" is not an address such as 127.0.0.1:8080",
+    );
     // Through the environment too.
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite://{}/taskforce.db", dir.path().display());
     let refused = taskforce(dir.path())
         .args(["serve", "--database", &database])
-        .env("TASKFORCE_LISTEN", "0.0.0.0:8080")
+        .env("TASKFORCE_LOCKOUT_ATTEMPTS", "0")
         .output()
         .expect("run");
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("is reachable from other computers"));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("lockout-attempts: must be between 1 and 100"));
 
     let not_an_address = run(dir.path(), &["serve", "--listen", "localhost"]).failed();
     assert!(
         not_an_address
             .stderr
-            .contains("\"localhost\" is not an address such as 127.0.0.1:8080"),
+            .contains("listen: \"localhost\" is not an address such as 127.0.0.1:8080"),
         "{}",
         not_an_address.stderr
     );
@@ -157,24 +204,26 @@ fn serve_refuses_an_address_reachable_from_other_computers_before_opening_the_da
 }
 
 #[test]
-fn demo_refuses_an_address_reachable_from_other_computers_before_creating_the_database() {
+fn serve_listens_on_any_address_it_is_given() {
     let dir = TempDir::new().expect("temp dir");
-    let database = format!("sqlite://{}/demo.db", dir.path().display());
-    let refused = run(
+    let database = format!("sqlite://{}/taskforce.db", dir.path().display());
+    run(dir.path(), &["migrate", "--database", &database]).succeeded();
+    let server = Server::start(
         dir.path(),
-        &["demo", "--database", &database, "--listen", "10.0.0.1:80"],
-    )
-    .failed();
-    assert!(
-        refused
-            .stderr
-            .contains("10.0.0.1:80 is reachable from other computers"),
-        "{}",
-        refused.stderr
+        &["serve", "--database", &database, "--listen", "0.0.0.0:0"],
     );
-    // Neither the named database nor the default data/ folder was created.
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
-    let refused = run(dir.path(), &["demo", "--listen", "0.0.0.0:8080"]).failed();
-    assert!(refused.stderr.contains("is reachable from other computers"));
-    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    let port = server
+        .addr
+        .strip_prefix("0.0.0.0:")
+        .unwrap_or_else(|| panic!("listening on {}", server.addr));
+    let health = http_get(&format!("127.0.0.1:{port}"), "/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
+    assert!(
+        server
+            .stderr()
+            .contains("serving WITHOUT TLS on a network address"),
+        "{}",
+        server.stderr()
+    );
+    drop(server);
 }

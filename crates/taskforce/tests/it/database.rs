@@ -2,7 +2,7 @@
 
 use crate::harness::*;
 use std::sync::Arc;
-use taskforce_app::{App, FixedClock};
+use taskforce_app::{Actor, App, FixedClock};
 use taskforce_domain::structure::TaskForceInput;
 use taskforce_store::{Create, DatabaseUrl, Store};
 use tempfile::TempDir;
@@ -45,9 +45,13 @@ fn migrate_creates_and_brings_a_sqlite_database_up_to_date() {
         .banner
         .iter()
         .any(|l| l.starts_with("Taskforce listening on http://127.0.0.1:")));
+    // Nobody has an account yet: every page but sign-in sends there.
     let home = server.get("/");
-    assert_eq!(home.status, 200);
-    assert!(home.body.contains("No task force has been set up yet."));
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), Some("/sign-in?next=%2F"));
+    let sign_in = server.get("/sign-in");
+    assert_eq!(sign_in.status, 200);
+    assert!(sign_in.body.contains("<h1>Sign in</h1>"));
     let status = server.stop();
     assert!(status.success(), "a stopped server exits cleanly: {status}");
 }
@@ -179,13 +183,16 @@ fn demo_refuses_a_database_that_holds_other_data() {
             [3u8; 32],
         );
         let created = app
-            .create_task_force(TaskForceInput {
-                name: "Real Task Force".into(),
-                state: "ND".into(),
-                counties: vec!["38015".into()],
-                population_served: None,
-                description: String::new(),
-            })
+            .create_task_force(
+                &Actor::System("test"),
+                TaskForceInput {
+                    name: "Real Task Force".into(),
+                    state: "ND".into(),
+                    counties: vec!["38015".into()],
+                    population_served: None,
+                    description: String::new(),
+                },
+            )
             .await
             .expect("create");
         store.close().await;
@@ -211,7 +218,7 @@ fn demo_refuses_a_database_that_holds_other_data() {
             .await
             .expect("open");
         let app = App::new(store, Arc::new(taskforce_app::SystemClock), [0u8; 32]);
-        app.task_forces().await.expect("list")
+        app.task_forces(&Actor::System("test")).await.expect("list")
     });
     assert_eq!(left, vec![real], "the demo left the real data alone");
 }

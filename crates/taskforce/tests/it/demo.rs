@@ -11,30 +11,79 @@ const DEMO_TASK_FORCES: [&str; 4] = [
     "Palm Beach County Human Trafficking Task Force",
 ];
 
-/// What a running demo serves: its health, its home page, and the directory from the API.
+/// What a running demo serves: its directory of task forces, from the API.
 struct Served {
-    /// `/api/v1/task-forces`, as served.
+    /// `/api/v1/task-forces`, as served to a network-staff member's token.
     task_forces: serde_json::Value,
 }
 
-fn check_demo(server: &Server) -> Served {
+/// The demo member the banner names for `role` in `task_force`.
+fn demo_user(banner: &[String], task_force: &str, role: &str) -> String {
+    let at = banner
+        .iter()
+        .position(|l| l.trim() == task_force)
+        .unwrap_or_else(|| panic!("{task_force} is not in the banner:\n{}", banner.join("\n")));
+    banner[at + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("    "))
+        .find(|l| l.trim_start().starts_with(role))
+        .and_then(|l| between(l, "<", ">"))
+        .unwrap_or_else(|| panic!("no {role} of {task_force} in the banner"))
+        .to_owned()
+}
+
+/// A read token of the member, made with `taskforce token create`.
+fn token_for(dir: &std::path::Path, database: &str, email: &str) -> String {
+    let made = run(
+        dir,
+        &[
+            "token",
+            "create",
+            "--database",
+            database,
+            "--user",
+            email,
+            "--scope",
+            "read",
+        ],
+    )
+    .succeeded();
+    made.stdout.trim().to_owned()
+}
+
+fn check_demo(server: &Server, token: &str) -> Served {
     let health = server.get("/healthz");
     assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
 
+    // Everything but the sign-in page needs a member.
     let home = server.get("/");
-    assert_eq!(home.status, 200);
-    assert!(home
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), Some("/sign-in?next=%2F"));
+    let sign_in = server.get("/sign-in");
+    assert_eq!(sign_in.status, 200);
+    assert!(sign_in
         .header("content-type")
         .is_some_and(|t| t.starts_with("text/html")));
-    assert!(home
+    assert!(sign_in
         .header("content-security-policy")
         .is_some_and(|c| c.contains("frame-ancestors 'none'")));
-    for name in DEMO_TASK_FORCES {
-        assert!(home.body.contains(name), "{name} is not on the home page");
-    }
+    assert!(
+        sign_in
+            .body
+            .contains("DEMONSTRATION SYSTEM: every person and case here is invented."),
+        "the demo says so before sign-in"
+    );
+    assert_eq!(server.get("/api/v1/task-forces").status, 401);
 
-    let api = server.get("/api/v1/task-forces");
-    assert_eq!(api.status, 200);
+    let bearer = format!("Bearer {token}");
+    let api = http_request(
+        &server.addr,
+        "GET",
+        "/api/v1/task-forces",
+        &[("Authorization", &bearer)],
+        None,
+    );
+    assert_eq!(api.status, 200, "{}", api.body);
     let task_forces = api.json();
     let mut names: Vec<&str> = task_forces
         .as_array()
@@ -45,18 +94,21 @@ fn check_demo(server: &Server) -> Served {
     names.sort_unstable();
     let mut expected = DEMO_TASK_FORCES.to_vec();
     expected.sort_unstable();
-    assert_eq!(names, expected);
+    assert_eq!(names, expected, "network staff see the whole network");
+    Served { task_forces }
+}
 
-    // A task force's own page, reached by the id the API gave.
+/// North Dakota's regions page, for a member signed in over HTTP.
+fn check_regions(browser: &Browser, task_forces: &serde_json::Value) {
     let nd = task_forces
         .as_array()
         .and_then(|all| all.iter().find(|t| t["name"] == DEMO_TASK_FORCES[1]))
         .expect("North Dakota");
-    let page = server.get(&format!(
+    let page = browser.get(&format!(
         "/task-forces/{}/regions",
         nd["id"].as_str().unwrap_or("")
     ));
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("<h1>Regions</h1>"));
     assert_eq!(
         page.body.matches("<tr><td>").count(),
@@ -64,7 +116,6 @@ fn check_demo(server: &Server) -> Served {
         "North Dakota's regions"
     );
     assert!(page.body.contains(">Badlands</a>"));
-    Served { task_forces }
 }
 
 fn ids(task_forces: &serde_json::Value) -> Vec<String> {
@@ -91,11 +142,35 @@ fn demo_serves_the_network_and_reuses_it_on_the_next_start() {
     let first = Server::start(dir.path(), &args);
     assert!(first.banner.iter().any(|l| l.starts_with("Demo users")));
     assert!(first.banner.iter().any(|l| l.contains("Navigator")));
+    assert!(
+        first.banner.iter().any(|l| l
+            == &format!(
+                "Every demo account's password is: {}",
+                taskforce_app::demo::DEMO_PASSWORD
+            )),
+        "{}",
+        first.banner.join("\n")
+    );
     assert!(first
         .banner
         .last()
         .is_some_and(|l| l.starts_with("Taskforce demo listening on http://127.0.0.1:")));
-    let served_first = check_demo(&first);
+    let staff = demo_user(&first.banner, DEMO_TASK_FORCES[1], "Network staff");
+    let token = token_for(dir.path(), &url, &staff);
+    let served_first = check_demo(&first, &token);
+    // A member signs in over HTTP (enrolling an authenticator) and works.
+    let admin = demo_user(&first.banner, DEMO_TASK_FORCES[1], "Administrator");
+    let browser = Browser::sign_in(
+        &first.addr,
+        &admin,
+        taskforce_app::demo::DEMO_PASSWORD,
+        None,
+    );
+    check_regions(&browser, &served_first.task_forces);
+    let secret = browser
+        .secret
+        .clone()
+        .expect("enrolled at the first sign-in");
     assert!(
         first
             .stderr()
@@ -107,7 +182,16 @@ fn demo_serves_the_network_and_reuses_it_on_the_next_start() {
     assert!(status.success(), "stopped cleanly: {status}");
 
     let second = Server::start(dir.path(), &args);
-    let served_second = check_demo(&second);
+    // The token and the authenticator of the first run still work.
+    let served_second = check_demo(&second, &token);
+    let browser = Browser::sign_in(
+        &second.addr,
+        &admin,
+        taskforce_app::demo::DEMO_PASSWORD,
+        Some(&secret),
+    );
+    assert!(browser.secret.is_none(), "no second enrolment");
+    check_regions(&browser, &served_second.task_forces);
     let stderr = second.stderr();
     assert!(
         stderr.contains(&format!("Using the demo network already in {url}")),
@@ -133,7 +217,8 @@ fn demo_on_postgres_when_configured() {
             dir.path(),
             &["demo", "--database", &sqlite_url, "--listen", "127.0.0.1:0"],
         );
-        check_demo(&server).task_forces
+        let staff = demo_user(&server.banner, DEMO_TASK_FORCES[1], "Network staff");
+        check_demo(&server, &token_for(dir.path(), &sqlite_url, &staff)).task_forces
     };
 
     let Some(server_url) = std::env::var("TASKFORCE_TEST_POSTGRES")
@@ -187,7 +272,8 @@ fn demo_on_postgres_when_configured() {
         "{}",
         server.stderr()
     );
-    let on_postgres = check_demo(&server).task_forces;
+    let staff = demo_user(&server.banner, DEMO_TASK_FORCES[1], "Network staff");
+    let on_postgres = check_demo(&server, &token_for(dir.path(), &url, &staff)).task_forces;
     assert_eq!(on_postgres, on_sqlite, "the same network on both backends");
     drop(server);
 

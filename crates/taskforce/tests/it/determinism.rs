@@ -2,7 +2,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use taskforce_app::demo;
+use taskforce_app::{demo, Actor};
+use taskforce_domain::identity::TokenScope;
+use taskforce_domain::structure::Role;
 use taskforce_store::{Create, DatabaseUrl, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -16,13 +18,41 @@ async fn seeded(dir: &TempDir) -> Vec<(String, String)> {
     let app = demo::demo_app(store);
     demo::seed(&app).await.expect("seed");
     let router = taskforce_web::router(app.clone());
-    let get = |path: String| {
+    // Read tokens: of a network-staff member for the directory, of each task force's
+    // administrator for its sections.
+    let system = Actor::System("test");
+    let task_forces = app.task_forces(&system).await.expect("task forces");
+    let mut readers = Vec::new();
+    for tf in &task_forces {
+        let members = app.members(&system, tf.id).await.expect("members");
+        for role in [Role::NetworkStaff, Role::Administrator] {
+            let member = members.iter().find(|m| m.holds(role)).expect("a member");
+            let owner = app
+                .principal_for_email(&member.email, "test")
+                .await
+                .expect("a principal");
+            let (_, secret) = app
+                .create_token(&system, &owner, "determinism", TokenScope::Read, None)
+                .await
+                .expect("a token");
+            readers.push((tf.id, role, secret));
+        }
+    }
+    let token = |tf, role| {
+        readers
+            .iter()
+            .find(|(t, r, _)| *t == tf && *r == role)
+            .map(|(_, _, secret)| format!("Bearer {secret}"))
+            .expect("a token")
+    };
+    let get = |path: String, bearer: String| {
         let router = router.clone();
         async move {
-            let response = router
-                .oneshot(Request::get(&path).body(Body::empty()).expect("request"))
-                .await
-                .expect("an answer");
+            let request = Request::get(&path)
+                .header("authorization", bearer)
+                .body(Body::empty())
+                .expect("request");
+            let response = router.oneshot(request).await.expect("an answer");
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await
@@ -30,10 +60,17 @@ async fn seeded(dir: &TempDir) -> Vec<(String, String)> {
             (path, String::from_utf8_lossy(&bytes).into_owned())
         }
     };
-    let mut out = vec![get("/api/v1/task-forces".to_owned()).await];
-    for tf in app.task_forces().await.expect("task forces") {
+    let mut out = vec![
+        get(
+            "/api/v1/task-forces".to_owned(),
+            token(task_forces[0].id, Role::NetworkStaff),
+        )
+        .await,
+    ];
+    for tf in &task_forces {
         for section in ["regions", "organizations", "members", "mous", "awards"] {
-            out.push(get(format!("/api/v1/task-forces/{}/{section}", tf.id)).await);
+            let path = format!("/api/v1/task-forces/{}/{section}", tf.id);
+            out.push(get(path, token(tf.id, Role::Administrator)).await);
         }
     }
     out

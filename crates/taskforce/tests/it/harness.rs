@@ -13,12 +13,12 @@ const START_TIMEOUT: Duration = Duration::from_secs(180);
 /// The program, run in `dir`, with none of the caller's Taskforce settings.
 pub fn taskforce(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_taskforce"));
-    command
-        .current_dir(dir)
-        .env_remove("TASKFORCE_DATABASE")
-        .env_remove("TASKFORCE_LISTEN")
-        .env_remove("TASKFORCE_LOG")
-        .stdin(Stdio::null());
+    command.current_dir(dir).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TASKFORCE_") {
+            command.env_remove(name);
+        }
+    }
     command
 }
 
@@ -93,6 +93,10 @@ pub fn unique_name(prefix: &str) -> String {
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// Where `/healthz` and `/metrics` are served when they have an address of their own.
+    pub metrics_addr: Option<String>,
     /// What it printed on standard output before it listened.
     pub banner: Vec<String>,
     stderr_file: PathBuf,
@@ -122,16 +126,30 @@ impl Server {
         });
         let deadline = Instant::now() + START_TIMEOUT;
         let mut banner = Vec::new();
+        let mut metrics_addr = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match receive.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some((_, addr)) = line.split_once(" listening on http://") {
-                        let addr = addr.trim().to_owned();
+                    if let Some((_, addr)) = line.split_once("health and metrics on http://") {
+                        metrics_addr = Some(addr.trim().to_owned());
+                    }
+                    let listening = [
+                        ("http", " listening on http://"),
+                        ("https", " listening on https://"),
+                    ]
+                    .into_iter()
+                    .find_map(|(scheme, text)| {
+                        line.split_once(text)
+                            .map(|(_, addr)| (scheme, addr.trim().to_owned()))
+                    });
+                    if let Some((scheme, addr)) = listening {
                         banner.push(line);
                         return Self {
                             child,
                             addr,
+                            scheme,
+                            metrics_addr,
                             banner,
                             stderr_file,
                         };
@@ -196,6 +214,17 @@ pub struct HttpReply {
 }
 
 impl HttpReply {
+    /// The value of the session cookie this answer sets, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, v)| v.strip_prefix("taskforce_session="))
+            .and_then(|rest| rest.split(';').next())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -210,15 +239,36 @@ impl HttpReply {
 
 /// `GET path` over a fresh connection (HTTP/1.1, `Connection: close`).
 pub fn http_get(addr: &str, path: &str) -> HttpReply {
+    http_request(addr, "GET", path, &[], None)
+}
+
+/// A request over a fresh connection (HTTP/1.1, `Connection: close`), with extra headers and a
+/// body.
+pub fn http_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> HttpReply {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("read timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send the request");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() || method != "GET" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body.as_bytes()))
+        .expect("send the request");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read the answer");
     let split = raw
@@ -268,5 +318,113 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         let start = end + 2;
         out.extend_from_slice(&data[start..start + size]);
         data = &data[start + size + 2..];
+    }
+}
+
+/// `application/x-www-form-urlencoded`, fields in order.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let len = text[start..].find(close)?;
+    Some(&text[start..start + len])
+}
+
+/// The code an authenticator app shows now for `secret` (the server reads the same clock).
+pub fn totp_now(secret: &str, email: &str) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("a base32 secret");
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some("Taskforce".into()),
+        email.to_owned(),
+    )
+    .expect("a TOTP");
+    totp.generate_current().expect("the system time")
+}
+
+/// A signed-in browser: its session cookie.
+pub struct Browser {
+    pub addr: String,
+    pub cookie: String,
+    /// The authenticator secret, when this sign-in enrolled one.
+    pub secret: Option<String>,
+}
+
+impl Browser {
+    /// Signs in over HTTP as a person does: password, then the authenticator code (enrolling
+    /// an authenticator when the account has none; `secret` is the one enrolled before).
+    pub fn sign_in(addr: &str, email: &str, password: &str, secret: Option<&str>) -> Self {
+        let body = form_body(&[("email", email), ("password", password), ("next", "/")]);
+        let form = [("Content-Type", "application/x-www-form-urlencoded")];
+        let signed = http_request(addr, "POST", "/sign-in", &form, Some(&body));
+        assert_eq!(signed.status, 303, "sign-in of {email}: {}", signed.body);
+        let cookie = signed.session_cookie().expect("a session cookie");
+        let cookie_header = format!("taskforce_session={cookie}");
+        let page = http_request(
+            addr,
+            "GET",
+            "/sign-in/second-factor",
+            &[("Cookie", &cookie_header)],
+            None,
+        );
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = between(&page.body, "name=\"csrf\" value=\"", "\"")
+            .expect("a csrf field")
+            .to_owned();
+        let enrolled = between(&page.body, "id=\"totp-secret\">", "</code>").map(str::to_owned);
+        let secret = enrolled
+            .clone()
+            .or_else(|| secret.map(str::to_owned))
+            .expect("an authenticator secret");
+        let body = form_body(&[("csrf", &csrf), ("code", &totp_now(&secret, email))]);
+        let done = http_request(
+            addr,
+            "POST",
+            "/sign-in/second-factor",
+            &[
+                ("Cookie", &cookie_header),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            Some(&body),
+        );
+        assert!(
+            done.status == 200 || done.status == 303,
+            "second factor of {email}: {} {}",
+            done.status,
+            done.body
+        );
+        Self {
+            addr: addr.to_owned(),
+            cookie,
+            secret: enrolled,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> HttpReply {
+        let cookie = format!("taskforce_session={}", self.cookie);
+        http_request(&self.addr, "GET", path, &[("Cookie", &cookie)], None)
     }
 }

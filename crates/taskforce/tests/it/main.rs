@@ -11,3 +11,4 @@ mod database;
 mod demo;
 mod determinism;
 mod harness;
+mod users;

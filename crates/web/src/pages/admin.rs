@@ -13,6 +13,7 @@ use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use taskforce_app::identity::AccessReviewRow;
 use taskforce_app::AppError;
+use taskforce_domain::access::{Action, Resource, ResourceKind};
 use taskforce_domain::{Invalid, MemberId};
 
 type PageResult = Result<Response, PageError>;
@@ -97,11 +98,11 @@ async fn accounts_page(
             name: r.member.name.clone(),
             email: r.member.email.clone(),
             status: account_state(r, v.now),
-            factor: if r.account.as_ref().is_some_and(|a| a.has_second_factor()) {
-                "Authenticator app"
-            } else {
-                "None yet"
-            },
+            factor: r
+                .account
+                .as_ref()
+                .and_then(|a| a.second_factor_label())
+                .unwrap_or("None yet"),
             last_sign_in: when(r.account.as_ref().and_then(|a| a.last_sign_in_at)),
             has_account: r.account.is_some(),
             has_factor: r.account.as_ref().is_some_and(|a| a.has_second_factor()),
@@ -127,6 +128,16 @@ async fn accounts_page(
 }
 
 async fn accounts(State(s): State<AppState>, v: Viewer) -> PageResult {
+    // The list is built from the access review, which auditors may read too; the page itself
+    // (with its disable, enable and reset buttons) is the administrator's.
+    s.app
+        .authorize(
+            &v.actor,
+            Action::List,
+            &Resource::in_task_force(ResourceKind::Account, v.principal.task_force_id),
+            "",
+        )
+        .await?;
     accounts_page(&s, &v, None).await
 }
 
@@ -210,11 +221,14 @@ async fn reset_second_factor(
 async fn review_rows(
     s: &AppState,
     v: &Viewer,
+    export: bool,
 ) -> Result<Vec<(String, String, String, String, String, String)>, PageError> {
-    let rows = s
-        .app
-        .access_review(&v.actor, v.principal.task_force_id)
-        .await?;
+    let tf = v.principal.task_force_id;
+    let rows = if export {
+        s.app.export_access_review(&v.actor, tf).await?
+    } else {
+        s.app.access_review(&v.actor, tf).await?
+    };
     let organizations: Vec<_> = s
         .app
         .organizations(&v.actor, v.principal.task_force_id)
@@ -230,11 +244,11 @@ async fn review_rows(
                 r.member.email.clone(),
                 roles_text(r, &organizations),
                 account_state(r, v.now),
-                if r.account.as_ref().is_some_and(|a| a.has_second_factor()) {
-                    "Authenticator app".into()
-                } else {
-                    "None".into()
-                },
+                r.account
+                    .as_ref()
+                    .and_then(|a| a.second_factor_label())
+                    .unwrap_or("None")
+                    .into(),
                 when(r.account.as_ref().and_then(|a| a.last_sign_in_at)),
             )
         })
@@ -242,7 +256,7 @@ async fn review_rows(
 }
 
 async fn access_review(State(s): State<AppState>, v: Viewer) -> PageResult {
-    let rows = review_rows(&s, &v).await?;
+    let rows = review_rows(&s, &v, false).await?;
     let page = AccessReviewPage {
         chrome: Chrome::new(
             &v,
@@ -265,7 +279,7 @@ fn csv_field(text: &str) -> String {
 }
 
 async fn access_review_csv(State(s): State<AppState>, v: Viewer) -> PageResult {
-    let rows = review_rows(&s, &v).await?;
+    let rows = review_rows(&s, &v, true).await?;
     let mut out =
         String::from("member,email,organizations_and_roles,account,second_factor,last_sign_in\n");
     for r in rows {

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_next(next: &str) -> String {
+pub(super) fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_owned()
     } else {
@@ -113,17 +113,28 @@ async fn sign_in(State(s): State<AppState>, parts: Parts, body: Bytes) -> PageRe
     }
 }
 
+/// The origin security keys are bound to, or empty when they are not offered.
+fn key_origin(s: &AppState) -> String {
+    s.app
+        .relying_party()
+        .map(|rp| rp.origin().to_owned())
+        .unwrap_or_default()
+}
+
 fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-async fn second_factor_form(
+pub(super) async fn second_factor_form(
     s: &AppState,
     viewer: &PendingViewer,
+    next: &str,
     error: Option<String>,
 ) -> Result<SecondFactorPage, PageError> {
     let account = s.app.account_by_email(&viewer.principal.email).await?;
     let enrolled = account.as_ref().is_some_and(|a| a.has_second_factor());
+    let app_codes = account.as_ref().is_some_and(|a| a.totp_secret.is_some());
+    let keys_offered = s.app.relying_party().is_some();
     let enrol = if enrolled {
         None
     } else {
@@ -135,24 +146,37 @@ async fn second_factor_form(
     };
     Ok(SecondFactorPage {
         chrome: Chrome::default(),
-        title: if enrolled {
+        title: if !enrolled {
+            "Set up your second factor"
+        } else if app_codes {
             "Enter your code"
         } else {
-            "Set up your second factor"
+            "Use your security key"
         },
-        action: "/sign-in/second-factor",
+        action: format!("/sign-in/second-factor?next={}", encode(next)),
         csrf: viewer.session.csrf_token.clone(),
         email: viewer.principal.email.clone(),
         enrol,
         error,
+        next: next.to_owned(),
+        app_codes,
+        key_enrol: keys_offered && !enrolled,
+        key_sign_in: keys_offered && account.as_ref().is_some_and(|a| a.security_keys > 0),
+        key_error: None,
+        key_origin: key_origin(s),
     })
 }
 
-async fn second_factor_page(State(s): State<AppState>, viewer: PendingViewer) -> PageResult {
+async fn second_factor_page(
+    State(s): State<AppState>,
+    Query(q): Query<Next>,
+    viewer: PendingViewer,
+) -> PageResult {
+    let next = safe_next(q.next.as_deref().unwrap_or("/"));
     if viewer.principal.strong {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
-    Ok(render(&second_factor_form(&s, &viewer, None).await?))
+    Ok(render(&second_factor_form(&s, &viewer, &next, None).await?))
 }
 
 async fn second_factor(
@@ -181,13 +205,14 @@ async fn second_factor(
             chrome: Chrome::default(),
             codes,
             next,
+            factor: "authenticator app",
         })),
         Err(AppError::Invalid(invalid)) => {
             let message = invalid
                 .message_for("code")
                 .unwrap_or("that code was not right")
                 .to_owned();
-            let page = second_factor_form(&s, &viewer, Some(message)).await?;
+            let page = second_factor_form(&s, &viewer, &next, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(other) => Err(other.into()),
@@ -218,7 +243,7 @@ async fn sign_out_everywhere(
     Ok(response)
 }
 
-async fn account_page(
+pub(super) async fn account_page(
     s: &AppState,
     v: &Viewer,
     new_token: Option<String>,
@@ -261,6 +286,21 @@ async fn account_page(
             }
         })
         .collect();
+    let security_keys = s
+        .app
+        .security_keys(&v.principal)
+        .await?
+        .into_iter()
+        .map(|k| SecurityKeyRow {
+            id: k.id.to_string(),
+            name: k.name,
+            added: k.created_at.format("%Y-%m-%d").to_string(),
+            last_used: k.last_used_at.map_or_else(
+                || "Never".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ),
+        })
+        .collect();
     Ok(AccountPage {
         chrome: Chrome::new(
             v,
@@ -280,6 +320,10 @@ async fn account_page(
         new_token,
         password_error,
         token_error,
+        security_keys,
+        can_add_key: s.app.relying_party().is_some(),
+        key_error: None,
+        key_origin: key_origin(s),
     })
 }
 

@@ -104,6 +104,8 @@ fn crumbs(task_force: Option<&TaskForce>, more: Vec<Cell>) -> Vec<Cell> {
     out
 }
 
+// `usize::is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
@@ -333,7 +335,12 @@ struct StateChoice {
     state: Option<String>,
 }
 
-async fn new_task_force(v: Viewer, Query(choice): Query<StateChoice>) -> PageResult {
+async fn new_task_force(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(choice): Query<StateChoice>,
+) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::TaskForce, None).await?;
     let input = TaskForceInput {
         state: choice.state.unwrap_or_default(),
         ..Default::default()
@@ -357,6 +364,7 @@ async fn create_task_force(
     State(s): State<AppState>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::TaskForce, None).await?;
     let (input, _) = match read(&form, forms::task_force_input) {
         Ok(read) => read,
         Err(invalid) => {
@@ -388,6 +396,7 @@ async fn edit_task_force(
     v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::TaskForce, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(&task_force_form(
         &v,
@@ -401,6 +410,7 @@ async fn update_task_force(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::TaskForce, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let (input, version) = match read(&form, forms::task_force_input) {
         Ok((input, Some(version))) => (input, version),
@@ -450,6 +460,41 @@ fn may(v: &Viewer, action: Action, kind: ResourceKind, tf: TaskForceId) -> bool 
     .allowed
 }
 
+/// Asks the policy (through the use cases' one gate, which audits a denial) before a form is
+/// shown or read: a role that may not make the change is refused whatever the form holds, and
+/// is never shown a form it cannot submit. `tf` is `None` for a new task force.
+async fn require(
+    s: &AppState,
+    v: &Viewer,
+    action: Action,
+    kind: ResourceKind,
+    tf: Option<TaskForceId>,
+) -> Result<(), PageError> {
+    let resource = match tf {
+        Some(tf) => Resource::in_task_force(kind, tf),
+        None => Resource {
+            task_force_id: None,
+            ..Resource::in_task_force(kind, v.principal.task_force_id)
+        },
+    };
+    s.app.authorize(&v.actor, action, &resource, "").await?;
+    Ok(())
+}
+
+/// The task force's members, when the viewer may list them (a page about another kind of
+/// record shows their names only then, rather than refusing the whole page).
+async fn members_if_allowed(
+    s: &AppState,
+    v: &Viewer,
+    tf: TaskForceId,
+) -> Result<Vec<Member>, PageError> {
+    if may(v, Action::List, ResourceKind::Member, tf) {
+        Ok(s.app.members(&v.actor, tf).await?)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 fn list_page(v: &Viewer, spec: ListSpec<'_>, notice: Option<String>) -> Response {
     let can_create = may(v, Action::Create, spec.kind, spec.task_force.id);
     render(&TablePage {
@@ -472,6 +517,7 @@ fn list_page(v: &Viewer, spec: ListSpec<'_>, notice: Option<String>) -> Response
     })
 }
 
+#[allow(clippy::too_many_arguments)] // the parts of a record page, named at each call site
 fn record_page(
     v: &Viewer,
     kind: ResourceKind,
@@ -513,12 +559,11 @@ fn organization_cells(ids: &[OrganizationId], all: &[Organization], tf: TaskForc
         .collect()
 }
 
+/// The named members, linked; those the viewer may not list (`all` lacks them) are left out.
 fn member_cells(ids: &[MemberId], all: &[Member], tf: TaskForceId) -> Vec<Cell> {
     ids.iter()
-        .map(|id| match all.iter().find(|m| m.id == *id) {
-            Some(m) => Cell::link(m.name.clone(), format!("{}/members/{}", tf_href(tf), m.id)),
-            None => Cell::text(id.to_string()),
-        })
+        .filter_map(|id| all.iter().find(|m| m.id == *id))
+        .map(|m| Cell::link(m.name.clone(), format!("{}/members/{}", tf_href(tf), m.id)))
         .collect()
 }
 
@@ -537,7 +582,7 @@ async fn regions(
 ) -> PageResult {
     let t = s.app.task_force(&v.actor, tf).await?;
     let regions = s.app.regions(&v.actor, tf).await?;
-    let members = s.app.members(&v.actor, tf).await?;
+    let members = members_if_allowed(&s, &v, tf).await?;
     let rows = regions
         .iter()
         .map(|r| {
@@ -579,7 +624,7 @@ async fn region(
 ) -> PageResult {
     let t = s.app.task_force(&v.actor, tf).await?;
     let r = s.app.region(&v.actor, tf, id).await?;
-    let members = s.app.members(&v.actor, tf).await?;
+    let members = members_if_allowed(&s, &v, tf).await?;
     let rows = vec![
         Row::new(
             "Counties",
@@ -641,6 +686,7 @@ async fn new_region(
     v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Region, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &region_form(&s.app, &v, &t, None, &RegionInput::default()).await?,
@@ -652,6 +698,7 @@ async fn create_region(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Region, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let lossy = || RegionInput {
         name: form.text("name"),
@@ -677,6 +724,7 @@ async fn edit_region(
     v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, RegionId)>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Region, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let r = s.app.region(&v.actor, tf, id).await?;
     Ok(render(
@@ -689,6 +737,7 @@ async fn update_region(
     Ids((tf, id), _): Ids<(TaskForceId, RegionId)>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Region, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let r = s.app.region(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::region_input) {
@@ -718,13 +767,16 @@ async fn organizations(
 ) -> PageResult {
     let t = s.app.task_force(&v.actor, tf).await?;
     let organizations = s.app.organizations(&v.actor, tf).await?;
-    let regions: HashMap<RegionId, String> = s
-        .app
-        .regions(&v.actor, tf)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let regions: HashMap<RegionId, String> = if may(&v, Action::List, ResourceKind::Region, tf) {
+        s.app
+            .regions(&v.actor, tf)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let rows = organizations
         .iter()
         .map(|o| {
@@ -769,18 +821,16 @@ async fn organization(
     let t = s.app.task_force(&v.actor, tf).await?;
     let o = s.app.organization(&v.actor, tf, id).await?;
     let region = match o.region_id {
-        Some(r) => {
+        Some(r) if may(&v, Action::Read, ResourceKind::Region, tf) => {
             let region = s.app.region(&v.actor, tf, r).await?;
             vec![Cell::link(
                 region.name,
                 format!("{}/regions/{}", tf_href(tf), r),
             )]
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
-    let members: Vec<Cell> = s
-        .app
-        .members(&v.actor, tf)
+    let members: Vec<Cell> = members_if_allowed(&s, &v, tf)
         .await?
         .into_iter()
         .filter_map(|m| {
@@ -873,6 +923,7 @@ async fn new_organization(
     v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Organization, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &organization_form(&s.app, &v, &t, None, &forms::blank_organization()).await?,
@@ -884,6 +935,7 @@ async fn create_organization(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Organization, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::organization_input) {
         Ok((input, _)) => {
@@ -910,6 +962,7 @@ async fn edit_organization(
     v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, OrganizationId)>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Organization, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let o = s.app.organization(&v.actor, tf, id).await?;
     Ok(render(
@@ -922,6 +975,7 @@ async fn update_organization(
     Ids((tf, id), _): Ids<(TaskForceId, OrganizationId)>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Organization, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let o = s.app.organization(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::organization_input) {
@@ -1078,6 +1132,7 @@ async fn new_member(
     v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Member, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &member_form(
@@ -1099,6 +1154,7 @@ async fn create_member(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Member, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::member_input) {
         Ok((input, _)) => {
@@ -1119,6 +1175,7 @@ async fn edit_member(
     v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MemberId)>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Member, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let m = s.app.member(&v.actor, tf, id).await?;
     Ok(render(
@@ -1131,6 +1188,7 @@ async fn update_member(
     Ids((tf, id), _): Ids<(TaskForceId, MemberId)>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Member, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let m = s.app.member(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::member_input) {
@@ -1258,6 +1316,7 @@ async fn mou_form(
 }
 
 async fn new_mou(State(s): State<AppState>, v: Viewer, Ids(tf, _): Ids<TaskForceId>) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Mou, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &mou_form(&s.app, &v, &t, None, &forms::blank_mou()).await?,
@@ -1269,6 +1328,7 @@ async fn create_mou(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::Mou, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::mou_input) {
         Ok((input, _)) => {
@@ -1294,6 +1354,7 @@ async fn edit_mou(
     v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, MouId)>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Mou, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let m = s.app.mou(&v.actor, tf, id).await?;
     Ok(render(
@@ -1306,6 +1367,7 @@ async fn update_mou(
     Ids((tf, id), _): Ids<(TaskForceId, MouId)>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::Mou, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let m = s.app.mou(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::mou_input) {
@@ -1445,6 +1507,7 @@ async fn new_award(
     v: Viewer,
     Ids(tf, _): Ids<TaskForceId>,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::FundingAward, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     Ok(render(
         &award_form(&s.app, &v, &t, None, &FundingAwardInput::default()).await?,
@@ -1456,6 +1519,7 @@ async fn create_award(
     Ids(tf, _): Ids<TaskForceId>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Create, ResourceKind::FundingAward, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let (input, result) = match read(&form, forms::award_input) {
         Ok((input, _)) => {
@@ -1482,6 +1546,7 @@ async fn edit_award(
     v: Viewer,
     Ids((tf, id), _): Ids<(TaskForceId, AwardId)>,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::FundingAward, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let a = s.app.award(&v.actor, tf, id).await?;
     Ok(render(
@@ -1494,6 +1559,7 @@ async fn update_award(
     Ids((tf, id), _): Ids<(TaskForceId, AwardId)>,
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
+    require(&s, &v, Action::Update, ResourceKind::FundingAward, Some(tf)).await?;
     let t = s.app.task_force(&v.actor, tf).await?;
     let a = s.app.award(&v.actor, tf, id).await?;
     let (input, result) = match read(&form, forms::award_input) {

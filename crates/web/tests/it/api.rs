@@ -3,6 +3,8 @@
 use crate::harness::*;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
+use taskforce_domain::identity::TokenScope;
+use taskforce_domain::structure::Role;
 
 const UNKNOWN: &str = "0190b2a4-0000-7000-8000-000000000001";
 
@@ -18,8 +20,11 @@ fn first_field(reply: &Reply) -> (String, String) {
 #[tokio::test]
 async fn lists_and_records_answer_with_etags() {
     let site = Site::demo().await;
+    // The directory of the whole network, as network staff see it.
+    let staff = site.member_for_role(NORTH_DAKOTA, Role::NetworkStaff).await;
+    let staff = site.token_for(&staff.email, TokenScope::Read).await;
     let list = site
-        .api(Method::GET, "/api/v1/task-forces", None, &[])
+        .api_as(&staff, Method::GET, "/api/v1/task-forces", None, &[])
         .await
         .expect(StatusCode::OK);
     assert!(list.header("content-type").starts_with("application/json"));
@@ -166,7 +171,7 @@ async fn a_body_that_does_not_fit_is_refused_naming_the_field() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
     let organizations = format!("/api/v1/task-forces/{tf}/organizations");
-    let before = site.app.organizations(tf).await.expect("orgs");
+    let before = site.app.organizations(&SYSTEM, tf).await.expect("orgs");
 
     let cases: &[(&str, &str, &str)] = &[
         (
@@ -287,7 +292,10 @@ async fn a_body_that_does_not_fit_is_refused_naming_the_field() {
         )
     );
 
-    assert_eq!(site.app.organizations(tf).await.expect("orgs"), before);
+    assert_eq!(
+        site.app.organizations(&SYSTEM, tf).await.expect("orgs"),
+        before
+    );
 }
 
 #[tokio::test]
@@ -323,15 +331,26 @@ async fn malformed_unknown_and_foreign_ids() {
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(first_field(&bad_single).0, "tf");
 
-    for path in [
-        format!("/api/v1/task-forces/{UNKNOWN}"),
-        format!("/api/v1/task-forces/{UNKNOWN}/organizations"),
-        format!("/api/v1/task-forces/{nd}/members/{UNKNOWN}"),
-        "/api/v1/no-such-thing".to_owned(),
-        "/api/v2/task-forces".to_owned(),
+    // An unknown task force is looked for only by network staff, who may read every one; a
+    // member of a task force is refused any other (tenancy.rs).
+    let staff = site.member_for_role(NORTH_DAKOTA, Role::NetworkStaff).await;
+    let staff = site.token_for(&staff.email, TokenScope::Read).await;
+    let coordinator = Caller::Token(site.token(&site.default_email).await);
+    for (caller, path) in [
+        (&staff, format!("/api/v1/task-forces/{UNKNOWN}")),
+        (
+            &staff,
+            format!("/api/v1/task-forces/{UNKNOWN}/organizations"),
+        ),
+        (
+            &coordinator,
+            format!("/api/v1/task-forces/{nd}/members/{UNKNOWN}"),
+        ),
+        (&coordinator, "/api/v1/no-such-thing".to_owned()),
+        (&coordinator, "/api/v2/task-forces".to_owned()),
     ] {
         let missing = site
-            .api(Method::GET, &path, None, &[])
+            .api_as(caller, Method::GET, &path, None, &[])
             .await
             .expect(StatusCode::NOT_FOUND);
         assert!(
@@ -343,22 +362,26 @@ async fn malformed_unknown_and_foreign_ids() {
         assert_eq!(missing.json()["error"], "not_found", "{path}");
     }
 
-    // A record of North Dakota asked for under Cook County's address does not exist there.
-    let member = site.app.members(nd).await.expect("members")[0].clone();
-    let mou = site.app.mous(nd).await.expect("mous")[0].clone();
+    // A record of North Dakota asked for under Cook County's address, by Cook County's
+    // coordinator, does not exist there.
+    let cook_coordinator = site.member_for_role(COOK_COUNTY, Role::Coordinator).await;
+    let cook_coordinator = Caller::Token(site.token(&cook_coordinator.email).await);
+    let member = site.app.members(&SYSTEM, nd).await.expect("members")[0].clone();
+    let mou = site.app.mous(&SYSTEM, nd).await.expect("mous")[0].clone();
     for path in [
         format!("/api/v1/task-forces/{cook}/members/{}", member.id),
         format!("/api/v1/task-forces/{cook}/mous/{}", mou.id),
     ] {
-        site.api(Method::GET, &path, None, &[])
+        site.api_as(&cook_coordinator, Method::GET, &path, None, &[])
             .await
             .expect(StatusCode::NOT_FOUND);
     }
     // Nor changed through it, even with the right version.
-    let org = site.app.organizations(nd).await.expect("orgs")[0].clone();
+    let org = site.app.organizations(&SYSTEM, nd).await.expect("orgs")[0].clone();
     let change = json!({"name": "Taken", "kind": "community_partner"}).to_string();
     let refused = site
-        .api(
+        .api_as(
+            &cook_coordinator,
             Method::PUT,
             &format!("/api/v1/task-forces/{cook}/organizations/{}", org.id),
             Some(&change),
@@ -367,9 +390,18 @@ async fn malformed_unknown_and_foreign_ids() {
         .await
         .expect(StatusCode::NOT_FOUND);
     assert_eq!(refused.json()["error"], "not_found");
-    assert_eq!(site.app.organization(nd, org.id).await.expect("org"), org);
     assert_eq!(
-        site.app.member(nd, member.id).await.expect("member"),
+        site.app
+            .organization(&SYSTEM, nd, org.id)
+            .await
+            .expect("org"),
+        org
+    );
+    assert_eq!(
+        site.app
+            .member(&SYSTEM, nd, member.id)
+            .await
+            .expect("member"),
         member
     );
 }
@@ -381,7 +413,7 @@ async fn region_counties_are_checked_through_the_api() {
     let regions = format!("/api/v1/task-forces/{tf}/regions");
     let northwest = site
         .app
-        .regions(tf)
+        .regions(&SYSTEM, tf)
         .await
         .expect("regions")
         .into_iter()
@@ -411,7 +443,10 @@ async fn region_counties_are_checked_through_the_api() {
             "\"12099\" is not a county of this task force".to_owned()
         )
     );
-    assert_eq!(site.app.regions(tf).await.expect("regions").len(), 8);
+    assert_eq!(
+        site.app.regions(&SYSTEM, tf).await.expect("regions").len(),
+        8
+    );
 }
 
 #[tokio::test]

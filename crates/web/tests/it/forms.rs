@@ -15,10 +15,15 @@ fn version_field(reply: &Reply) -> String {
 async fn creating_an_organization_through_the_form() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
-    let before = site.app.organizations(tf).await.expect("orgs").len();
+    let before = site
+        .app
+        .organizations(&SYSTEM, tf)
+        .await
+        .expect("orgs")
+        .len();
     let region = site
         .app
-        .regions(tf)
+        .regions(&SYSTEM, tf)
         .await
         .expect("regions")
         .into_iter()
@@ -63,7 +68,7 @@ async fn creating_an_organization_through_the_form() {
                 .contains("Works from the task force&#39;s shared office")
     );
 
-    let organizations = site.app.organizations(tf).await.expect("orgs");
+    let organizations = site.app.organizations(&SYSTEM, tf).await.expect("orgs");
     assert_eq!(organizations.len(), before + 1);
     let saved = organizations
         .iter()
@@ -89,7 +94,7 @@ async fn a_refused_organization_form_names_each_field_and_saves_nothing() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
     let path = format!("/task-forces/{tf}/organizations");
-    let before = site.app.organizations(tf).await.expect("orgs");
+    let before = site.app.organizations(&SYSTEM, tf).await.expect("orgs");
 
     // Empty name and a mistyped e-mail: both are shown beside their fields and in the summary,
     // and what was typed is kept.
@@ -174,7 +179,7 @@ async fn a_refused_organization_form_names_each_field_and_saves_nothing() {
         Some("must be a region of this task force")
     );
 
-    let after = site.app.organizations(tf).await.expect("orgs");
+    let after = site.app.organizations(&SYSTEM, tf).await.expect("orgs");
     assert_eq!(after, before, "a refused form changes nothing");
     let list = site.get(&path).await.expect(StatusCode::OK);
     assert_eq!(list.table_rows(), before.len());
@@ -184,7 +189,7 @@ async fn a_refused_organization_form_names_each_field_and_saves_nothing() {
 async fn an_edit_based_on_a_stale_version_is_refused() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
-    let org = site.app.organizations(tf).await.expect("orgs")[0].clone();
+    let org = site.app.organizations(&SYSTEM, tf).await.expect("orgs")[0].clone();
     let edit_path = format!("/task-forces/{tf}/organizations/{}/edit", org.id);
 
     // Two people open the edit form.
@@ -232,7 +237,11 @@ async fn an_edit_based_on_a_stale_version_is_refused() {
     );
     assert_eq!(refused.summary().len(), 1);
 
-    let now = site.app.organization(tf, org.id).await.expect("org");
+    let now = site
+        .app
+        .organization(&SYSTEM, tf, org.id)
+        .await
+        .expect("org");
     assert_eq!(now.name, "ND Bureau of Criminal Investigation");
     assert_eq!(now.email, "bci@nd.example");
     assert_eq!(now.version, 2);
@@ -252,7 +261,11 @@ async fn an_edit_based_on_a_stale_version_is_refused() {
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unescape(&refused.body).contains("the form is missing the record's version"));
     assert_eq!(
-        site.app.organization(tf, org.id).await.expect("org").name,
+        site.app
+            .organization(&SYSTEM, tf, org.id)
+            .await
+            .expect("org")
+            .name,
         "ND Bureau of Criminal Investigation"
     );
 }
@@ -261,7 +274,7 @@ async fn an_edit_based_on_a_stale_version_is_refused() {
 async fn a_region_cannot_claim_a_county_of_another_region_or_outside_the_task_force() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
-    let regions = site.app.regions(tf).await.expect("regions");
+    let regions = site.app.regions(&SYSTEM, tf).await.expect("regions");
     let northwest = regions
         .iter()
         .find(|r| r.name == "Northwest")
@@ -326,7 +339,10 @@ async fn a_region_cannot_claim_a_county_of_another_region_or_outside_the_task_fo
         .expect("error beside counties")
         .ends_with("already belongs to the region Northwest"));
 
-    assert_eq!(site.app.regions(tf).await.expect("regions"), regions);
+    assert_eq!(
+        site.app.regions(&SYSTEM, tf).await.expect("regions"),
+        regions
+    );
 
     // Renaming Badlands with its own counties is fine.
     fields.retain(|(name, value)| !(*name == "counties" && *value == claimed.as_str()));
@@ -337,7 +353,11 @@ async fn a_region_cannot_claim_a_county_of_another_region_or_outside_the_task_fo
     )
     .await
     .expect(StatusCode::SEE_OTHER);
-    let renamed = site.app.region(tf, badlands.id).await.expect("region");
+    let renamed = site
+        .app
+        .region(&SYSTEM, tf, badlands.id)
+        .await
+        .expect("region");
     assert_eq!(renamed.name, "Badlands and Missouri Slope");
     assert_eq!(renamed.counties, badlands.counties);
     assert_eq!(renamed.version, badlands.version + 1);

@@ -1,12 +1,20 @@
-//! HTTP tests of Taskforce: the real router, driven request by request, over a real SQLite
-//! database in a temporary folder (the demo network, or an empty one).
+//! HTTP tests of Taskforce: the real router, driven request by request, over a real database
+//! (SQLite in a temporary folder, or PostgreSQL when `TASKFORCE_TEST_POSTGRES` names a server)
+//! holding the demo network or an empty one, with members who sign in as people do.
 
 // Test code: a failed expectation is the test failing (helpers outside #[test] functions
 // are not covered by clippy.toml's allow-*-in-tests).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod accounts;
 mod api;
+mod audit_trail;
 mod forms;
 mod harness;
+mod headers;
 mod pages;
+mod routes;
 mod service;
+mod sessions;
+mod tenancy;
+mod tokens;

@@ -4,6 +4,7 @@ use crate::harness::*;
 use axum::http::StatusCode;
 use std::collections::BTreeSet;
 use taskforce_domain::reference;
+use taskforce_domain::structure::Role;
 
 fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut items: Vec<String> = items.into_iter().collect();
@@ -14,10 +15,14 @@ fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
 #[tokio::test]
 async fn home_lists_every_task_force_of_the_network() {
     let site = Site::demo().await;
-    let home = site.get("/").await.expect(StatusCode::OK);
+    // The whole network is listed to network staff; a member of a task force sees their own
+    // (tested in tenancy.rs).
+    let staff = site.member_for_role(NORTH_DAKOTA, Role::NetworkStaff).await;
+    let staff = Caller::Session(site.sign_in_as(&staff.email).await);
+    let home = site.get_as(&staff, "/").await.expect(StatusCode::OK);
     assert_eq!(home.h1(), "Task forces");
     assert!(home.header("content-type").starts_with("text/html"));
-    for t in site.app.task_forces().await.expect("task forces") {
+    for t in site.app.task_forces(&SYSTEM).await.expect("task forces") {
         let link = format!("<a href=\"/task-forces/{}\">", t.id);
         assert!(home.body.contains(&link), "no link to {}", t.name);
         assert!(
@@ -50,8 +55,13 @@ async fn task_force_page_shows_its_facts_and_section_counts() {
         "<dt>Counties</dt><dd>{}</dd>",
         counties.join(", ")
     )));
-    let organizations = site.app.organizations(tf).await.expect("orgs").len();
-    let members = site.app.members(tf).await.expect("members").len();
+    let organizations = site
+        .app
+        .organizations(&SYSTEM, tf)
+        .await
+        .expect("orgs")
+        .len();
+    let members = site.app.members(&SYSTEM, tf).await.expect("members").len();
     for (section, count) in [
         ("regions", 8),
         ("organizations", organizations),
@@ -79,7 +89,7 @@ async fn region_pages_list_show_create_and_edit() {
     let list = site.get(&base).await.expect(StatusCode::OK);
     assert_eq!(list.h1(), "Regions");
     assert_eq!(list.table_rows(), 8, "North Dakota has eight regions");
-    let regions = site.app.regions(tf).await.expect("regions");
+    let regions = site.app.regions(&SYSTEM, tf).await.expect("regions");
     assert_eq!(
         sorted(list.first_column()),
         sorted(regions.iter().map(|r| r.name.clone()))
@@ -138,10 +148,10 @@ async fn organization_member_mou_and_award_pages_answer_with_their_titles() {
     let tf = site.task_force_id(NORTH_DAKOTA).await;
     let base = format!("/task-forces/{tf}");
 
-    let organizations = site.app.organizations(tf).await.expect("orgs");
-    let members = site.app.members(tf).await.expect("members");
-    let mous = site.app.mous(tf).await.expect("mous");
-    let awards = site.app.awards(tf).await.expect("awards");
+    let organizations = site.app.organizations(&SYSTEM, tf).await.expect("orgs");
+    let members = site.app.members(&SYSTEM, tf).await.expect("members");
+    let mous = site.app.mous(&SYSTEM, tf).await.expect("mous");
+    let awards = site.app.awards(&SYSTEM, tf).await.expect("awards");
 
     struct Section {
         path: &'static str,
@@ -240,7 +250,7 @@ async fn organization_member_mou_and_award_pages_answer_with_their_titles() {
 async fn a_member_in_two_organizations_shows_both() {
     let site = Site::demo().await;
     let tf = site.task_force_id(NORTH_DAKOTA).await;
-    let members = site.app.members(tf).await.expect("members");
+    let members = site.app.members(&SYSTEM, tf).await.expect("members");
     let coordinator = members
         .iter()
         .find(|m| m.memberships.len() == 2)
@@ -318,7 +328,8 @@ async fn setting_up_a_task_force_through_the_form() {
         refused.field_error("counties").as_deref(),
         Some("Erie is not in ND")
     );
-    assert_eq!(site.app.task_forces().await.expect("list").len(), 1);
+    // The new task force beside the network office of the empty site.
+    assert_eq!(site.app.task_forces(&SYSTEM).await.expect("list").len(), 2);
 }
 
 #[tokio::test]
@@ -350,9 +361,25 @@ async fn malformed_and_unknown_addresses_get_an_error_page() {
     );
 
     let unknown = "0190b2a4-0000-7000-8000-000000000001";
+    // A task force other than the member's own is refused before anyone looks for it, so the
+    // answer does not tell whether it exists.
     for path in [
         format!("/task-forces/{unknown}"),
         format!("/task-forces/{unknown}/regions"),
+    ] {
+        let page = site.get(&path).await.expect(StatusCode::FORBIDDEN);
+        assert_eq!(page.h1(), "Not available to you", "{path}");
+        assert!(unescape(&page.body).contains("This belongs to another task force."));
+    }
+    // Network staff, who may read every task force, are told it is not there.
+    let staff = site.member_for_role(NORTH_DAKOTA, Role::NetworkStaff).await;
+    let staff = Caller::Session(site.sign_in_as(&staff.email).await);
+    let page = site
+        .get_as(&staff, &format!("/task-forces/{unknown}"))
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(page.h1(), "Page not found");
+    for path in [
         format!("/task-forces/{tf}/organizations/{unknown}"),
         format!("/task-forces/{tf}/mous/{unknown}/edit"),
         "/no/such/page".to_owned(),
@@ -372,9 +399,16 @@ async fn a_record_is_not_reachable_under_another_task_force() {
     let site = Site::demo().await;
     let nd = site.task_force_id(NORTH_DAKOTA).await;
     let cook = site.task_force_id(COOK_COUNTY).await;
-    let org = site.app.organizations(nd).await.expect("orgs")[0].clone();
-    let member = site.app.members(nd).await.expect("members")[0].clone();
-    let region = site.app.regions(nd).await.expect("regions")[0].clone();
+    // Cook County's coordinator, who may read and change Cook County's records, asks for North
+    // Dakota's under Cook County's address.
+    let coordinator = site.member_for_role(COOK_COUNTY, Role::Coordinator).await;
+    let site = As {
+        site: &site,
+        caller: Caller::Session(site.sign_in_as(&coordinator.email).await),
+    };
+    let org = site.app.organizations(&SYSTEM, nd).await.expect("orgs")[0].clone();
+    let member = site.app.members(&SYSTEM, nd).await.expect("members")[0].clone();
+    let region = site.app.regions(&SYSTEM, nd).await.expect("regions")[0].clone();
 
     for path in [
         format!("/task-forces/{cook}/organizations/{}", org.id),
@@ -395,7 +429,11 @@ async fn a_record_is_not_reachable_under_another_task_force() {
     )
     .await
     .expect(StatusCode::NOT_FOUND);
-    let unchanged = site.app.organization(nd, org.id).await.expect("org");
+    let unchanged = site
+        .app
+        .organization(&SYSTEM, nd, org.id)
+        .await
+        .expect("org");
     assert_eq!(unchanged, org);
 
     let cook_list = site
@@ -404,4 +442,26 @@ async fn a_record_is_not_reachable_under_another_task_force() {
         .expect(StatusCode::OK);
     let names: BTreeSet<String> = cook_list.first_column().into_iter().collect();
     assert!(!names.contains(&org.name));
+}
+
+/// A site seen by one caller.
+struct As<'a> {
+    site: &'a Site,
+    caller: Caller,
+}
+
+impl As<'_> {
+    async fn get(&self, path: &str) -> Reply {
+        self.site.get_as(&self.caller, path).await
+    }
+    async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        self.site.post_form_as(&self.caller, path, fields).await
+    }
+}
+
+impl std::ops::Deref for As<'_> {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        self.site
+    }
 }

@@ -65,25 +65,33 @@ async fn openapi_describes_every_route_the_api_serves() {
     let ids = [
         (
             "regions",
-            site.app.regions(tf).await.expect("r")[0].id.to_string(),
+            site.app.regions(&SYSTEM, tf).await.expect("r")[0]
+                .id
+                .to_string(),
         ),
         (
             "organizations",
-            site.app.organizations(tf).await.expect("o")[0]
+            site.app.organizations(&SYSTEM, tf).await.expect("o")[0]
                 .id
                 .to_string(),
         ),
         (
             "members",
-            site.app.members(tf).await.expect("m")[0].id.to_string(),
+            site.app.members(&SYSTEM, tf).await.expect("m")[0]
+                .id
+                .to_string(),
         ),
         (
             "mous",
-            site.app.mous(tf).await.expect("m")[0].id.to_string(),
+            site.app.mous(&SYSTEM, tf).await.expect("m")[0]
+                .id
+                .to_string(),
         ),
         (
             "awards",
-            site.app.awards(tf).await.expect("a")[0].id.to_string(),
+            site.app.awards(&SYSTEM, tf).await.expect("a")[0]
+                .id
+                .to_string(),
         ),
     ];
     for (method, path) in &documented {
