@@ -524,31 +524,8 @@ impl App {
             false
         };
         if !ok {
-            let (attempts, locked) = after_failure(&account, self.settings(), now);
-            db::record_failed_sign_in(&mut tx, account.member_id, attempts, locked).await?;
-            self.audit(
-                &mut tx,
-                &actor,
-                "second_factor.failure",
-                "account",
-                &id,
-                Outcome::Failure,
-                &format!("{attempts} in a row"),
-            )
-            .await?;
-            if locked.is_some() {
-                db::delete_session(tx.conn(), &session.id_hash).await?;
-                self.audit(
-                    &mut tx,
-                    &actor,
-                    "account.lockout",
-                    "account",
-                    &id,
-                    Outcome::Success,
-                    "too many wrong codes",
-                )
+            self.second_factor_failed(&mut tx, &account, session, &actor, "wrong code")
                 .await?;
-            }
             tx.commit().await?;
             return Err(Invalid::one(
                 "code",
@@ -574,6 +551,46 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// A failed second factor counts like a wrong password: it is audited, and the lockout
+    /// threshold ends the session too.
+    pub(crate) async fn second_factor_failed(
+        &self,
+        tx: &mut taskforce_store::Tx,
+        account: &Account,
+        session: &Session,
+        actor: &AuditActor,
+        why: &str,
+    ) -> Result<()> {
+        let now = self.clock().now();
+        let id = account.member_id.to_string();
+        let (attempts, locked) = after_failure(account, self.settings(), now);
+        db::record_failed_sign_in(tx, account.member_id, attempts, locked).await?;
+        self.audit(
+            tx,
+            actor,
+            "second_factor.failure",
+            "account",
+            &id,
+            Outcome::Failure,
+            &format!("{why} ({attempts} in a row)"),
+        )
+        .await?;
+        if locked.is_some() {
+            db::delete_session(tx.conn(), &session.id_hash).await?;
+            self.audit(
+                tx,
+                actor,
+                "account.lockout",
+                "account",
+                &id,
+                Outcome::Success,
+                "too many failed second factors",
+            )
+            .await?;
+        }
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use crate::{App, AppError, Result};
 use std::sync::Arc;
 use taskforce_domain::access::Principal;
 use taskforce_domain::audit::Outcome;
-use taskforce_domain::identity::{after_failure, Account, Session};
+use taskforce_domain::identity::{Account, Session};
 use taskforce_domain::passkeys::{
     key_name, CeremonyKind, PendingCeremony, SecurityKey, CEREMONY_LIFETIME,
 };
@@ -468,32 +468,14 @@ impl App {
         let (key, passkey) = match verified {
             Ok(found) => found,
             Err(why) => {
-                let (attempts, locked) = after_failure(&account, self.settings(), now);
-                identity_db::record_failed_sign_in(&mut tx, account.member_id, attempts, locked)
-                    .await?;
-                self.audit(
+                self.second_factor_failed(
                     &mut tx,
+                    &account,
+                    session,
                     &actor,
-                    "second_factor.failure",
-                    "account",
-                    &id,
-                    Outcome::Failure,
-                    &format!("{DETAIL}: {why} ({attempts} in a row)"),
+                    &format!("{DETAIL}: {why}"),
                 )
                 .await?;
-                if locked.is_some() {
-                    identity_db::delete_session(tx.conn(), &session.id_hash).await?;
-                    self.audit(
-                        &mut tx,
-                        &actor,
-                        "account.lockout",
-                        "account",
-                        &id,
-                        Outcome::Success,
-                        "too many failed second factors",
-                    )
-                    .await?;
-                }
                 tx.commit().await?;
                 return Err(refused(
                     "that security key was not accepted; try again with a key registered to this account",

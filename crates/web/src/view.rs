@@ -22,6 +22,17 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// One CSV field, always quoted; a leading `=`, `+`, `-` or `@` is neutralised so that a
+/// spreadsheet opening the file never runs it as a formula.
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
 /// A piece of text, linked or not.
 #[derive(Clone, Debug)]
 pub struct Cell {

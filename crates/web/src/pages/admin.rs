@@ -268,16 +268,6 @@ async fn access_review(State(s): State<AppState>, v: Viewer) -> PageResult {
     Ok(render(&page))
 }
 
-fn csv_field(text: &str) -> String {
-    // Quote every field; neutralise spreadsheet formulas.
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
 async fn access_review_csv(State(s): State<AppState>, v: Viewer) -> PageResult {
     let rows = review_rows(&s, &v, true).await?;
     let mut out =

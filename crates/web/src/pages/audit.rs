@@ -120,15 +120,6 @@ async fn audit(State(s): State<AppState>, v: Viewer, Query(q): Query<Days>) -> P
     page(&s, &v, from, to, None).await
 }
 
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
 async fn audit_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<Days>) -> PageResult {
     let (from, to) = days(&v, q.from.as_deref(), q.to.as_deref())?;
     let entries = s
