@@ -914,6 +914,54 @@ impl App {
             .collect())
     }
 
+    /// How many sessions a member of the task force may hold at once.
+    pub async fn session_limit(&self, actor: &Actor, tf: TaskForceId) -> Result<i64> {
+        self.authorize(
+            actor,
+            Action::Read,
+            &Resource::in_task_force(ResourceKind::Account, tf),
+            "",
+        )
+        .await?;
+        let mut conn = self.store().conn().await?;
+        Ok(db::max_sessions(&mut conn, tf).await?)
+    }
+
+    /// Lets members of the task force hold up to `n` sessions at once (1 by default; at most 5).
+    pub async fn set_session_limit(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        n: Option<i64>,
+    ) -> Result<()> {
+        self.authorize(
+            actor,
+            Action::Update,
+            &Resource::in_task_force(ResourceKind::Account, tf),
+            &tf.to_string(),
+        )
+        .await?;
+        let n = match n {
+            Some(n) if (1..=5).contains(&n) => n,
+            Some(_) => return Err(Invalid::one("max_sessions", "must be between 1 and 5").into()),
+            None => return Err(Invalid::one("max_sessions", "is required").into()),
+        };
+        let mut tx = self.store().begin().await?;
+        db::set_max_sessions(&mut tx, tf, n).await?;
+        self.audit(
+            &mut tx,
+            &actor.audit_actor(),
+            "task_force.session_limit",
+            "task_force",
+            &tf.to_string(),
+            Outcome::Success,
+            &format!("{n} sessions per member"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Every account (the command line's `user list`).
     pub async fn all_accounts(&self) -> Result<Vec<Account>> {
         let mut conn = self.store().conn().await?;

@@ -484,6 +484,20 @@ pub async fn touch_token(
     Ok(())
 }
 
+/// Sets the most sessions a member of this task force may hold at once.
+pub async fn set_max_sessions(tx: &mut Tx, tf: TaskForceId, n: i64) -> Result<()> {
+    let done = sqlx::query("UPDATE task_forces SET max_sessions = $1 WHERE id = $2")
+        .bind(n)
+        .bind(tf.to_string())
+        .execute(tx.conn())
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 /// The most sessions a member of this task force may hold at once.
 pub async fn max_sessions(conn: &mut AnyConnection, tf: TaskForceId) -> Result<i64> {
     let row = sqlx::query("SELECT max_sessions FROM task_forces WHERE id = $1")

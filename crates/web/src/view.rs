@@ -500,6 +500,8 @@ pub struct AccountRow {
 pub struct AccountsPage {
     pub chrome: Chrome,
     pub csrf: String,
+    /// Sessions a member may hold at once.
+    pub max_sessions: i64,
     pub rows: Vec<AccountRow>,
     pub error: Option<String>,
 }

@@ -331,6 +331,18 @@ async fn sessions_and_tokens_round_trip() {
             1,
             "one session by default"
         );
+        drop(conn);
+        let mut tx = store.begin().await.expect("begin");
+        db::set_max_sessions(&mut tx, tf, 3)
+            .await
+            .expect("allow three");
+        let err = db::set_max_sessions(&mut tx, TaskForceId(id(99)), 3)
+            .await
+            .expect_err("no such task force");
+        assert!(matches!(err, StoreError::NotFound), "{err}");
+        tx.commit().await.expect("commit");
+        let mut conn = store.conn().await.expect("conn");
+        assert_eq!(db::max_sessions(&mut conn, tf).await.expect("max"), 3);
         let sessions = db::sessions_of(&mut conn, member).await.expect("list");
         assert_eq!(
             sessions

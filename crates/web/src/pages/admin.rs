@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/accounts/{member}/reset-second-factor",
             post(reset_second_factor),
         )
+        .route("/admin/session-limit", post(set_session_limit))
         .route("/admin/access-review", get(access_review))
         .route("/admin/access-review.csv", get(access_review_csv))
 }
@@ -116,6 +117,10 @@ async fn accounts_page(
             None,
         ),
         csrf: v.session.csrf_token.clone(),
+        max_sessions: s
+            .app
+            .session_limit(&v.actor, v.principal.task_force_id)
+            .await?,
         rows,
         error: error.clone(),
     };
@@ -294,4 +299,30 @@ async fn access_review_csv(State(s): State<AppState>, v: Viewer) -> PageResult {
         out,
     )
         .into_response())
+}
+
+async fn set_session_limit(
+    State(s): State<AppState>,
+    SignedForm { viewer, form }: SignedForm,
+) -> PageResult {
+    let text = form.text("max_sessions");
+    let result = match text.trim() {
+        "" => {
+            s.app
+                .set_session_limit(&viewer.actor, viewer.principal.task_force_id, None)
+                .await
+        }
+        t => match t.parse::<i64>() {
+            Ok(n) => {
+                s.app
+                    .set_session_limit(&viewer.actor, viewer.principal.task_force_id, Some(n))
+                    .await
+            }
+            Err(_) => Err(AppError::Invalid(Invalid::one(
+                "max_sessions",
+                "must be a whole number",
+            ))),
+        },
+    };
+    after(&s, &viewer, result).await
 }

@@ -110,18 +110,32 @@ async fn signing_out_clears_the_cookie_and_ends_the_session() {
 #[tokio::test]
 async fn signing_out_everywhere_ends_every_session_of_the_member() {
     let site = Site::demo().await;
-    let tf = site.task_force_id(NORTH_DAKOTA).await;
-    // No use case sets it yet: a task force that lets a member hold two sessions at once.
-    {
-        use sqlx::Executor;
-        let mut conn = site.app.store().conn().await.expect("a connection");
-        conn.execute(
-            sqlx::query("UPDATE task_forces SET max_sessions = 2 WHERE id = $1")
-                .bind(tf.to_string()),
-        )
+    // The administrator lets members hold two sessions at once (and the form refuses nonsense).
+    let admin = site
+        .member_for_role(NORTH_DAKOTA, Role::Administrator)
+        .await;
+    let admin = Caller::Session(site.sign_in_as(&admin.email).await);
+    let refused = site
+        .post_form_as(&admin, "/admin/session-limit", &[("max_sessions", "9")])
         .await
-        .expect("allow two sessions");
-    }
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("max_sessions: must be between 1 and 5"),
+        "{}",
+        refused.body
+    );
+    site.post_form_as(&admin, "/admin/session-limit", &[("max_sessions", "2")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&admin, "/admin/accounts")
+        .await
+        .expect(StatusCode::OK);
+    assert!(page.body.contains(
+        r#"name="max_sessions" type="number" inputmode="numeric" min="1" max="5" value="2""#
+    ));
     let member = site.member_for_role(NORTH_DAKOTA, Role::Navigator).await;
     let one = Caller::Session(site.sign_in_as(&member.email).await);
     let two = Caller::Session(site.sign_in_as(&member.email).await);
