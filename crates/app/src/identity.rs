@@ -832,15 +832,16 @@ impl App {
         Ok(())
     }
 
-    /// Makes an account temporary (ending at `expires_at`) or permanent (`None`).
+    /// Makes an account temporary (working through the day given) or permanent.
     pub async fn set_account_expiry(
         &self,
         actor: &Actor,
         tf: TaskForceId,
         member: MemberId,
-        expires_at: Option<DateTime<Utc>>,
+        input: &AccountExpiryInput,
     ) -> Result<()> {
         let (mut tx, _) = self.account_change(actor, tf, member).await?;
+        let expires_at = input.validate(self.clock().now())?;
         db::set_expiry(&mut tx, member, expires_at).await?;
         let detail = expires_at.map_or_else(
             || "permanent".to_owned(),

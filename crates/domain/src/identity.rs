@@ -138,6 +138,48 @@ impl Session {
     }
 }
 
+/// The end of the day written `YYYY-MM-DD` (UTC): a temporary account works through that day.
+pub fn end_of_day(field: &str, text: &str) -> Result<DateTime<Utc>, Invalid> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| Invalid::one(field, "must be a date written YYYY-MM-DD"))
+}
+
+/// An administrator's change to when an account stops working.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountExpiryInput {
+    /// The last day the account works, `YYYY-MM-DD`.
+    pub expires_on: String,
+    /// Make the account permanent instead.
+    pub permanent: bool,
+}
+
+impl AccountExpiryInput {
+    /// The new end (`None`: permanent), or why not. A day already past is refused: disabling is
+    /// the way to stop an account now.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Invalid> {
+        if self.permanent {
+            return Ok(None);
+        }
+        if self.expires_on.trim().is_empty() {
+            return Err(Invalid::one(
+                "expires_on",
+                "choose the last day the account works, or make it permanent",
+            ));
+        }
+        let end = end_of_day("expires_on", &self.expires_on)?;
+        if end <= now {
+            return Err(Invalid::one(
+                "expires_on",
+                "must be today or later (to stop an account now, disable it)",
+            ));
+        }
+        Ok(Some(end))
+    }
+}
+
 /// What a personal access token may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -339,6 +381,37 @@ mod tests {
             now() + Duration::hours(11) + Duration::minutes(59)
         ));
         assert!(!busy.alive(&settings, now() + Duration::hours(12)));
+    }
+
+    #[test]
+    fn account_end_dates() {
+        let input = |on: &str, permanent| AccountExpiryInput {
+            expires_on: on.into(),
+            permanent,
+        };
+        assert_eq!(input("", true).validate(now()), Ok(None));
+        assert_eq!(
+            input("2026-06-02", false).validate(now()),
+            Ok(Some(
+                now() + Duration::hours(35) + Duration::minutes(59) + Duration::seconds(59)
+            ))
+        );
+        assert!(
+            input("2026-06-01", false).validate(now()).is_ok(),
+            "through the end of today"
+        );
+        for (text, message) in [
+            ("", "choose the last day"),
+            ("06/02/2026", "must be a date written YYYY-MM-DD"),
+            ("2026-05-31", "must be today or later"),
+        ] {
+            let err = input(text, false).validate(now()).expect_err(text);
+            assert!(
+                err.message_for("expires_on")
+                    .is_some_and(|m| m.starts_with(message)),
+                "{text}: {err}"
+            );
+        }
     }
 
     #[test]

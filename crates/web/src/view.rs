@@ -493,6 +493,8 @@ pub struct AccountRow {
     pub has_account: bool,
     pub has_factor: bool,
     pub disabled: bool,
+    /// The account stops working at a set date.
+    pub temporary: bool,
 }
 
 #[derive(Template)]

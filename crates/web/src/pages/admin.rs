@@ -10,10 +10,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use taskforce_app::identity::AccessReviewRow;
 use taskforce_app::AppError;
 use taskforce_domain::access::{Action, Resource, ResourceKind};
+use taskforce_domain::identity::{end_of_day, AccountExpiryInput};
 use taskforce_domain::{Invalid, MemberId};
 
 type PageResult = Result<Response, PageError>;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/accounts/{member}/reset-second-factor",
             post(reset_second_factor),
         )
+        .route("/admin/accounts/{member}/expiry", post(set_expiry))
         .route("/admin/session-limit", post(set_session_limit))
         .route("/admin/access-review", get(access_review))
         .route("/admin/access-review.csv", get(access_review_csv))
@@ -108,6 +110,7 @@ async fn accounts_page(
             has_account: r.account.is_some(),
             has_factor: r.account.as_ref().is_some_and(|a| a.has_second_factor()),
             disabled: r.account.as_ref().is_some_and(|a| a.disabled_at.is_some()),
+            temporary: r.account.as_ref().is_some_and(|a| a.expires_at.is_some()),
         })
         .collect();
     let page = AccountsPage {
@@ -164,11 +167,7 @@ async fn create_account(
     let expires_at = if expires.trim().is_empty() {
         Ok(None)
     } else {
-        NaiveDate::parse_from_str(expires.trim(), "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .map(|d| Some(Utc.from_utc_datetime(&d)))
-            .ok_or_else(|| Invalid::one("expires_on", "must be a date written YYYY-MM-DD"))
+        end_of_day("expires_on", &expires).map(Some)
     };
     let result = match expires_at {
         Ok(expires_at) => s
@@ -184,6 +183,28 @@ async fn create_account(
             .map(|_| ()),
         Err(invalid) => Err(AppError::Invalid(invalid)),
     };
+    after(&s, &viewer, result).await
+}
+
+/// Makes an existing account temporary (until `expires_on`) or permanent (`permanent=yes`).
+async fn set_expiry(
+    State(s): State<AppState>,
+    Ids(member, _): Ids<MemberId>,
+    SignedForm { viewer, form }: SignedForm,
+) -> PageResult {
+    let input = AccountExpiryInput {
+        expires_on: form.text("expires_on"),
+        permanent: form.flag("permanent"),
+    };
+    let result = s
+        .app
+        .set_account_expiry(
+            &viewer.actor,
+            viewer.principal.task_force_id,
+            member,
+            &input,
+        )
+        .await;
     after(&s, &viewer, result).await
 }
 

@@ -333,3 +333,73 @@ async fn the_access_review_is_for_administrators_and_auditors() {
         assert!(!refused.body.contains(&members[0].email), "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_administrator_sets_and_lifts_an_accounts_end_date() {
+    let site = Site::demo().await;
+    let admin = site
+        .member_for_role(NORTH_DAKOTA, Role::Administrator)
+        .await;
+    let admin = Caller::Session(site.sign_in_as(&admin.email).await);
+    let analyst = site.member_for_role(NORTH_DAKOTA, Role::Analyst).await;
+    let expiry = format!("/admin/accounts/{}/expiry", analyst.id);
+
+    // Neither a date nor "permanent": refused, nothing changes.
+    let refused = site
+        .post_form_as(&admin, &expiry, &[("expires_on", "")])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unescape(&refused.body).contains("expires_on: choose the last day the account works"));
+    site.post_form_as(&admin, &expiry, &[("expires_on", "13/01/2026")])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let account = site
+        .app
+        .account_by_email(&analyst.email)
+        .await
+        .expect("read")
+        .expect("account");
+    assert_eq!(account.expires_at, None);
+
+    // The demo clock reads 2026-01-12: until the 13th, then permanent again.
+    site.post_form_as(&admin, &expiry, &[("expires_on", "2026-01-13")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let list = site
+        .get_as(&admin, "/admin/accounts")
+        .await
+        .expect(StatusCode::OK);
+    assert!(list.body.contains("Active (temporary, until 2026-01-13)"));
+    assert!(list.body.contains("Make permanent"));
+    let working = Caller::Session(site.sign_in_as(&analyst.email).await);
+    site.get_as(&working, "/").await.expect(StatusCode::OK);
+    site.clock.advance(Duration::days(2));
+    site.get_as(&working, "/").await.expect_sign_in();
+    // Two days on, the administrator signs in afresh and lifts the end date.
+    let admin = site
+        .member_for_role(NORTH_DAKOTA, Role::Administrator)
+        .await;
+    let admin = Caller::Session(site.sign_in_as(&admin.email).await);
+    site.post_form_as(&admin, &expiry, &[("permanent", "yes")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let account = site
+        .app
+        .account_by_email(&analyst.email)
+        .await
+        .expect("read")
+        .expect("account");
+    assert_eq!(account.expires_at, None, "permanent again");
+    let after = site.audit_after(0).await;
+    let changes: Vec<&str> = after
+        .iter()
+        .filter(|e| e.record.action == "account.expiry")
+        .map(|e| e.record.detail.as_str())
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(
+        changes[0].starts_with("until 2026-01-13T23:59:59"),
+        "{changes:?}"
+    );
+    assert_eq!(changes[1], "permanent");
+}

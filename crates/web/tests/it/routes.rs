@@ -90,6 +90,11 @@ pub const ROUTES: &[Route] = &[
         "/admin/accounts/{member}/reset-second-factor",
         Policy(K::Account, Update),
     ),
+    route(
+        "POST",
+        "/admin/accounts/{member}/expiry",
+        Policy(K::Account, Update),
+    ),
     route("POST", "/admin/session-limit", Policy(K::Account, Update)),
     route("GET", "/admin/access-review", Policy(K::AccessReview, Read)),
     route(
