@@ -1027,12 +1027,31 @@ impl App {
         Ok((token, secret))
     }
 
+    /// The member's own tokens: asked of the policy like everything else.
+    async fn authorize_own_tokens(
+        &self,
+        principal: &Principal,
+        action: Action,
+        id: &str,
+    ) -> Result<()> {
+        let resource = Resource {
+            owner_member: Some(principal.member_id),
+            ..Resource::in_task_force(ResourceKind::ApiToken, principal.task_force_id)
+        };
+        self.authorize(&Actor::Member(principal.clone()), action, &resource, id)
+            .await
+    }
+
     pub async fn tokens(&self, principal: &Principal) -> Result<Vec<ApiToken>> {
+        self.authorize_own_tokens(principal, Action::List, "")
+            .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::tokens_of(&mut conn, principal.member_id).await?)
     }
 
     pub async fn revoke_token(&self, principal: &Principal, id: uuid::Uuid) -> Result<()> {
+        self.authorize_own_tokens(principal, Action::Delete, &id.to_string())
+            .await?;
         let actor = Actor::Member(principal.clone()).audit_actor();
         let mut tx = self.store().begin().await?;
         db::revoke_token(&mut tx, principal.member_id, id, self.clock().now()).await?;

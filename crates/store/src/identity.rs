@@ -1,26 +1,12 @@
 //! Accounts, password history, recovery codes, sessions and personal access tokens.
 
-use crate::values::{flag, ts, RowExt};
+use crate::values::{flag, opt_ts, ts, RowExt};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use taskforce_domain::identity::*;
 use taskforce_domain::*;
-
-fn opt_ts(time: Option<DateTime<Utc>>) -> Option<String> {
-    time.map(ts)
-}
-
-fn opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
-    row.opt_text(column)?
-        .map(|t| {
-            DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-        })
-        .transpose()
-}
 
 // -- accounts ---------------------------------------------------------------------------------
 
@@ -36,13 +22,13 @@ fn account_from(row: &AnyRow) -> Result<Account> {
         password_changed_at: row.time("password_changed_at")?,
         must_change_password: row.flag("must_change_password")?,
         failed_attempts: row.int("failed_attempts")?,
-        locked_until: opt_time(row, "locked_until")?,
-        disabled_at: opt_time(row, "disabled_at")?,
-        expires_at: opt_time(row, "expires_at")?,
+        locked_until: row.opt_time("locked_until")?,
+        disabled_at: row.opt_time("disabled_at")?,
+        expires_at: row.opt_time("expires_at")?,
         totp_secret: row.opt_text("totp_secret")?,
         totp_pending_secret: row.opt_text("totp_pending_secret")?,
-        totp_enrolled_at: opt_time(row, "totp_enrolled_at")?,
-        last_sign_in_at: opt_time(row, "last_sign_in_at")?,
+        totp_enrolled_at: row.opt_time("totp_enrolled_at")?,
+        last_sign_in_at: row.opt_time("last_sign_in_at")?,
         created_at: row.time("created_at")?,
         security_keys: row.int("security_keys")?,
     })
@@ -406,9 +392,9 @@ fn token_from(row: &AnyRow) -> Result<ApiToken> {
         prefix: row.text("prefix")?,
         scope: row.code("scope", TokenScope::from_code)?,
         created_at: row.time("created_at")?,
-        expires_at: opt_time(row, "expires_at")?,
-        revoked_at: opt_time(row, "revoked_at")?,
-        last_used_at: opt_time(row, "last_used_at")?,
+        expires_at: row.opt_time("expires_at")?,
+        revoked_at: row.opt_time("revoked_at")?,
+        last_used_at: row.opt_time("last_used_at")?,
     })
 }
 

@@ -18,14 +18,7 @@ fn key_from(row: &AnyRow) -> Result<SecurityKey> {
         credential: row.text("credential")?,
         name: row.text("name")?,
         created_at: row.time("created_at")?,
-        last_used_at: row
-            .opt_text("last_used_at")?
-            .map(|t| {
-                DateTime::parse_from_rfc3339(&t)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| StoreError::Corrupt(format!("last_used_at: {e}")))
-            })
-            .transpose()?,
+        last_used_at: row.opt_time("last_used_at")?,
     })
 }
 

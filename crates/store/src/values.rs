@@ -12,6 +12,10 @@ pub fn ts(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+pub fn opt_ts(time: Option<DateTime<Utc>>) -> Option<String> {
+    time.map(ts)
+}
+
 pub fn date(date: Option<NaiveDate>) -> Option<String> {
     date.map(|d| d.format("%Y-%m-%d").to_string())
 }
@@ -38,10 +42,12 @@ pub trait RowExt {
             .transpose()
     }
     fn time(&self, column: &str) -> Result<DateTime<Utc>, StoreError> {
-        let text = self.text(column)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+        parse_time(column, &self.text(column)?)
+    }
+    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.opt_text(column)?
+            .map(|t| parse_time(column, &t))
+            .transpose()
     }
     fn date(&self, column: &str) -> Result<NaiveDate, StoreError> {
         parse_date(column, &self.text(column)?)
@@ -63,6 +69,12 @@ where
     T::Err: std::fmt::Display,
 {
     text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
