@@ -67,6 +67,16 @@ pub enum ResourceKind {
     AuditLog,
     /// A member's own personal access tokens.
     ApiToken,
+    /// Law enforcement's cases (default label law-enforcement sensitive).
+    Investigation,
+    /// A victim service provider's cases (default label victim-confidential).
+    ServiceCase,
+    /// A prosecutor's office's cases (default label organization).
+    Prosecution,
+    /// People recorded on cases; they carry the label of the case that holds them.
+    Person,
+    /// The task force's editable case reference lists: typology, state statutes.
+    CaseReference,
 }
 
 impl ResourceKind {
@@ -81,6 +91,11 @@ impl ResourceKind {
         ResourceKind::AccessReview,
         ResourceKind::AuditLog,
         ResourceKind::ApiToken,
+        ResourceKind::Investigation,
+        ResourceKind::ServiceCase,
+        ResourceKind::Prosecution,
+        ResourceKind::Person,
+        ResourceKind::CaseReference,
     ];
 
     pub fn code(self) -> &'static str {
@@ -95,12 +110,18 @@ impl ResourceKind {
             ResourceKind::AccessReview => "access_review",
             ResourceKind::AuditLog => "audit_log",
             ResourceKind::ApiToken => "api_token",
+            ResourceKind::Investigation => "investigation",
+            ResourceKind::ServiceCase => "service_case",
+            ResourceKind::Prosecution => "prosecution",
+            ResourceKind::Person => "person",
+            ResourceKind::CaseReference => "case_reference",
         }
     }
 }
 
 /// Who may see a record's content (ACCESS-MODEL.md "Resources and labels").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
     /// Any member of the task force whose role reads that kind.
@@ -114,6 +135,42 @@ pub enum Label {
     VictimConfidential,
     /// Named members only.
     Restricted,
+}
+
+impl Label {
+    pub const ALL: &'static [Label] = &[
+        Label::TaskForce,
+        Label::Organization,
+        Label::LawEnforcementSensitive,
+        Label::VictimConfidential,
+        Label::Restricted,
+    ];
+
+    /// The stable code stored in the database and used by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Label::TaskForce => "task_force",
+            Label::Organization => "organization",
+            Label::LawEnforcementSensitive => "law_enforcement_sensitive",
+            Label::VictimConfidential => "victim_confidential",
+            Label::Restricted => "restricted",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Label> {
+        Label::ALL.iter().copied().find(|l| l.code() == code.trim())
+    }
+
+    /// The words shown to people.
+    pub fn words(self) -> &'static str {
+        match self {
+            Label::TaskForce => "Whole task force",
+            Label::Organization => "Holding organization and team",
+            Label::LawEnforcementSensitive => "Law-enforcement sensitive",
+            Label::VictimConfidential => "Victim-confidential",
+            Label::Restricted => "Restricted to named members",
+        }
+    }
 }
 
 /// The data categories a survivor's consent is scoped to.
@@ -279,6 +336,9 @@ use Role as R;
 
 const READ: &[Action] = &[List, Read];
 const WRITE: &[Action] = &[List, Read, Create, Update];
+/// Working a case: everything but deleting it (cases are closed, never deleted) and sharing
+/// (team grants), which [`Share`] covers for the holder.
+const CASE_WORK: &[Action] = &[List, Read, Create, Update, Share];
 
 /// The default role table (ACCESS-MODEL.md). Roles not named for a kind may do nothing to it.
 pub const ROLE_PERMISSIONS: &[Permission] = &[
@@ -375,6 +435,35 @@ pub const ROLE_PERMISSIONS: &[Permission] = &[
         &[List, Read, Export],
         Reach::TaskForce,
     ),
+    // Case content: each discipline works its own kind of case and reads the others' only as
+    // far as the record's label allows (team grants, consent). Coordinators, analysts,
+    // navigators, administrators and auditors see no case content by virtue of the role.
+    p(
+        R::Investigator,
+        K::Investigation,
+        CASE_WORK,
+        Reach::TaskForce,
+    ),
+    p(R::Supervisor, K::Investigation, CASE_WORK, Reach::TaskForce),
+    p(R::Prosecutor, K::Investigation, READ, Reach::TaskForce),
+    p(R::Advocate, K::ServiceCase, CASE_WORK, Reach::TaskForce),
+    p(R::Supervisor, K::ServiceCase, CASE_WORK, Reach::TaskForce),
+    p(R::Investigator, K::ServiceCase, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::ServiceCase, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Prosecution, CASE_WORK, Reach::TaskForce),
+    p(R::Supervisor, K::Prosecution, CASE_WORK, Reach::TaskForce),
+    p(R::Investigator, K::Prosecution, READ, Reach::TaskForce),
+    p(R::Advocate, K::Prosecution, READ, Reach::TaskForce),
+    p(R::Investigator, K::Person, CASE_WORK, Reach::TaskForce),
+    p(R::Prosecutor, K::Person, CASE_WORK, Reach::TaskForce),
+    p(R::Advocate, K::Person, CASE_WORK, Reach::TaskForce),
+    p(R::Supervisor, K::Person, CASE_WORK, Reach::TaskForce),
+    p(R::Coordinator, K::CaseReference, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::CaseReference, READ, Reach::TaskForce),
+    p(R::Investigator, K::CaseReference, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::CaseReference, READ, Reach::TaskForce),
+    p(R::Advocate, K::CaseReference, READ, Reach::TaskForce),
+    p(R::Analyst, K::CaseReference, READ, Reach::TaskForce),
 ];
 
 /// Every member may keep their own API tokens, whatever their role.

@@ -42,4 +42,28 @@ id_type!(
     MouId,
     /// A funding award (grant) that supports a task force.
     AwardId,
+    /// A case: an investigation, a service case or a prosecution.
+    CaseId,
+    /// A person recorded on one or more cases.
+    PersonId,
+    /// A team grant on a case.
+    GrantId,
+    /// An identifier (alias, phone, e-mail, address, vehicle, handle, business) of a person.
+    IdentifierId,
+    /// A note on a case.
+    NoteId,
+    /// A task on a case.
+    CaseTaskId,
+    /// An entry of a case's timeline.
+    TimelineEntryId,
+    /// An attachment on a case.
+    AttachmentId,
+    /// A charge on a prosecution.
+    ChargeId,
+    /// A court event on a prosecution.
+    CourtEventId,
+    /// A sentence imposed on a defendant.
+    SentenceId,
+    /// An immigration relief request.
+    ReliefId,
 );

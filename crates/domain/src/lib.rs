@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod cases;
 pub mod identity;
 pub mod ids;
 pub mod passkeys;

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 /// An input that passed validation. Only this crate can make one.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Valid<T>(T);
+pub struct Valid<T>(pub(crate) T);
 
 impl<T> Valid<T> {
     pub fn get(&self) -> &T {
@@ -65,6 +65,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// The kinds of partner organization in an ECM task force (DOMAIN.md).
@@ -140,13 +141,17 @@ impl MouStanding {
     }
 }
 
-fn max_len() -> usize {
+pub(crate) fn max_len() -> usize {
     200
 }
-const LONG_TEXT: usize = 4000;
+pub(crate) const LONG_TEXT: usize = 4000;
 
 /// Parses an optional `YYYY-MM-DD` date; records an error naming the field.
-fn optional_date(invalid: &mut Invalid, field: &str, value: &Option<String>) -> Option<NaiveDate> {
+pub(crate) fn optional_date(
+    invalid: &mut Invalid,
+    field: &str,
+    value: &Option<String>,
+) -> Option<NaiveDate> {
     let text = value.as_deref().map(str::trim).unwrap_or("");
     if text.is_empty() {
         return None;
@@ -160,7 +165,11 @@ fn optional_date(invalid: &mut Invalid, field: &str, value: &Option<String>) -> 
     }
 }
 
-fn required_date(invalid: &mut Invalid, field: &str, value: &Option<String>) -> Option<NaiveDate> {
+pub(crate) fn required_date(
+    invalid: &mut Invalid,
+    field: &str,
+    value: &Option<String>,
+) -> Option<NaiveDate> {
     if value.as_deref().map(str::trim).unwrap_or("").is_empty() {
         invalid.add(field, "is required");
         return None;
