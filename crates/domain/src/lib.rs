@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ids;
 pub mod passkeys;
 pub mod reference;
+pub mod search;
 pub mod structure;
 pub mod validation;
 
