@@ -1182,6 +1182,9 @@ impl App {
         let mut tx = self.store().begin().await?;
         let body_enc = self.seal(&mut tx, tf, owner, &note.body).await?;
         db::insert_note(&mut tx, tf, &note, &body_enc).await?;
+        if label == Label::Restricted {
+            self.name_on_case(&mut tx, tf, &held, author).await?;
+        }
         self.index_record(
             &mut tx,
             &SearchEntry {
@@ -1210,6 +1213,39 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(note)
+    }
+
+    /// Names the author of a restricted part on the case's team, so they can read what they
+    /// wrote (a restricted record is read by named members only).
+    async fn name_on_case(
+        &self,
+        tx: &mut Tx,
+        tf: TaskForceId,
+        held: &Held,
+        member: MemberId,
+    ) -> Result<()> {
+        if held
+            .team
+            .iter()
+            .any(|g| g.member_id == Some(member) && g.until.is_none())
+        {
+            return Ok(());
+        }
+        db::insert_grant(
+            tx,
+            tf,
+            held.row.case.id,
+            &TeamGrant {
+                id: GrantId(self.new_id()),
+                organization_id: None,
+                member_id: Some(member),
+                until: None,
+                granted_by: member,
+                granted_at: self.clock().now(),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Members who may be given a case's tasks: the holder's members and the team's.
@@ -1432,6 +1468,9 @@ impl App {
             .seal_bytes(&mut tx, tf, held.row.case.owner_organization_id, content)
             .await?;
         db::insert_attachment(&mut tx, tf, &attachment, &sealed).await?;
+        if label == Label::Restricted {
+            self.name_on_case(&mut tx, tf, &held, by).await?;
+        }
         self.write_audit(
             &mut tx,
             actor,
