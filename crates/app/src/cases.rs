@@ -805,7 +805,28 @@ impl App {
         Ok(())
     }
 
-    /// Links two cases: the actor works one and may read the other.
+    /// Links a case to another given by its reference (as a partner would tell it).
+    pub async fn link_by_reference(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        case: CaseId,
+        reference: &str,
+    ) -> Result<()> {
+        let mut conn = self.store().conn().await?;
+        let other = db::case_by_reference(&mut conn, tf, reference.trim()).await?;
+        drop(conn);
+        match other {
+            Some(other) => self.link_cases(actor, tf, case, other).await,
+            // The same refusal as a case the actor may not link.
+            None => {
+                self.link_cases(actor, tf, case, CaseId(uuid::Uuid::nil()))
+                    .await
+            }
+        }
+    }
+
+    /// Links two cases: the actor works one and may open the other, or is on its team.
     pub async fn link_cases(
         &self,
         actor: &Actor,
@@ -828,24 +849,34 @@ impl App {
             &case.to_string(),
         )
         .await?;
-        let Ok(other_held) = self.held(&mut conn, tf, other).await else {
-            return Err(AppError::Invalid(Invalid::one(
+        // The other case may be linked by whoever may open it, or by an organization its holder
+        // put on its team (an agency coordinating with a provider it cannot show the case to).
+        // Anything else gets the same answer, so a reference reveals nothing.
+        let refused = || {
+            AppError::Invalid(Invalid::one(
                 "other_case_id",
-                "is not a case of this task force",
-            )));
+                "is not a case you may link: you can link a case you may open, or one whose holder put your organization on its team",
+            ))
         };
-        if self
+        let other_held = self
+            .held(&mut conn, tf, other)
+            .await
+            .map_err(|_| refused())?;
+        let readable = self
             .decision(
                 actor,
                 Action::Read,
                 &other_held.resource(case_category(other_held.row.case.kind)),
             )
-            .is_err()
-        {
-            return Err(AppError::Invalid(Invalid::one(
-                "other_case_id",
-                "is not a case you may open; ask its holder to link it",
-            )));
+            .is_ok();
+        let today = self.clock().now().date_naive();
+        let teamed = actor.principal().is_some_and(|p| {
+            other_held.team.iter().any(|g| {
+                g.organization_id == Some(p.organization_id) && g.until.is_none_or(|u| u >= today)
+            })
+        });
+        if !(readable || teamed || matches!(actor, Actor::System(_))) {
+            return Err(refused());
         }
         drop(conn);
         let by = Self::member_of(actor).unwrap_or(MemberId(uuid::Uuid::nil()));
