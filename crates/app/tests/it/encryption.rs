@@ -237,6 +237,12 @@ async fn sensitive_text_is_not_in_the_sqlite_files() {
         assert_hidden(bytes, name);
     }
     reads_back(&app, tf, &case, &advocate, &detective).await;
+    let mut conn = store.conn().await.expect("conn");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *conn)
+        .await
+        .expect("checkpoint");
+    drop(conn);
     store.close().await;
     let bytes = std::fs::read(&path).expect("read db");
     assert!(bytes.len() > 4096);
@@ -255,7 +261,10 @@ async fn sensitive_text_is_not_in_a_postgres_dump() {
     let name = format!(
         "tf_enc_{}_{}",
         std::process::id(),
-        Utc::now().timestamp_micros()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or(0)
     );
     let base = server
         .rsplit_once('/')

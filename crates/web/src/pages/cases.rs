@@ -47,7 +47,12 @@ pub fn routes() -> Router<crate::AppState> {
 
 /// The attachment upload, outside the 1 MiB body limit of every other route.
 pub fn upload_routes() -> Router<crate::AppState> {
-    Router::new().route("/cases/{id}/attachments", get(upload_form).post(upload))
+    Router::new()
+        .route("/cases/{id}/attachments", get(upload_form).post(upload))
+        // The multipart reader's own limit, raised to the largest file plus the form around it.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            MAX_ATTACHMENT_BYTES + 64 * 1024,
+        ))
 }
 
 fn case_href(id: CaseId) -> String {

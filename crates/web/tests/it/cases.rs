@@ -254,3 +254,101 @@ async fn a_withheld_note_is_marked_without_its_words() {
         "two notes, no more"
     );
 }
+
+#[tokio::test]
+async fn files_are_typed_by_content_stored_and_read_back_by_those_allowed() {
+    let site = Site::demo().await;
+    let investigator = site.member_for_role(NORTH_DAKOTA, Role::Investigator).await;
+    let advocate = site.member_for_role(NORTH_DAKOTA, Role::Advocate).await;
+    let session = site.sign_in_as(&investigator.email).await;
+    let csrf = session.csrf.clone();
+    let investigator = Caller::Session(session);
+    let advocate = Caller::Session(site.sign_in_as(&advocate.email).await);
+    let created = site
+        .post_form_as(
+            &investigator,
+            "/cases",
+            &[("kind", "investigation"), ("title", "Files")],
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let case = case_id_of(&created);
+    let upload = format!("/cases/{case}/attachments");
+    // A program renamed to .pdf is refused by what it is, and nothing is stored.
+    let refused = site
+        .post_multipart_as(
+            &investigator,
+            &upload,
+            &[("csrf", &csrf)],
+            ("file", "ledger.pdf", b"MZ\x90\x00\x03\x00binary"),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("must be a PDF, PNG, JPEG, GIF or WebP image, or plain text"),
+        "{}",
+        refused.body
+    );
+    // A form without its CSRF token is refused.
+    site.post_multipart_as(&investigator, &upload, &[], ("file", "a.txt", b"words"))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    site.post_multipart_as(
+        &investigator,
+        &upload,
+        &[("csrf", &csrf)],
+        (
+            "file",
+            "../../etc/ledger.txt",
+            b"Ledger: 14 workers, $3,200 owed\n",
+        ),
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&investigator, &format!("/cases/{case}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        page.body.matches("ledger.txt").count(),
+        1,
+        "one file, its name without the path"
+    );
+    let href = between(
+        &page.body,
+        &format!("href=\"/cases/{case}/attachments/"),
+        "\"",
+    )
+    .expect("a file link");
+    let path = format!("/cases/{case}/attachments/{href}");
+    let file = site
+        .get_as(&investigator, &path)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(file.body, "Ledger: 14 workers, $3,200 owed\n");
+    assert_eq!(file.header("content-type"), "text/plain");
+    assert!(file.header("content-disposition").starts_with("attachment"));
+    site.get_as(&advocate, &path)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    // Larger than 10 MB: refused before it is read whole.
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let reply = site
+        .post_multipart_as(
+            &investigator,
+            &upload,
+            &[("csrf", &csrf)],
+            ("file", "big.txt", &big),
+        )
+        .await;
+    assert!(
+        matches!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+        ),
+        "{}",
+        reply.status
+    );
+}
