@@ -9,8 +9,10 @@ pub mod audit;
 pub mod cases;
 pub mod identity;
 pub mod ids;
+pub mod intake;
 pub mod passkeys;
 pub mod reference;
+pub mod screening;
 pub mod structure;
 pub mod validation;
 
