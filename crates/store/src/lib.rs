@@ -14,6 +14,7 @@ pub mod audit;
 mod connect;
 mod error;
 pub mod identity;
+pub mod intake;
 pub mod passkeys;
 pub mod structure;
 mod values;

@@ -9,6 +9,7 @@
 mod audit;
 mod harness;
 mod identity;
+mod intake;
 mod open;
 mod passkeys;
 mod structure;
