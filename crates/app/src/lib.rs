@@ -10,16 +10,20 @@
 mod actor;
 pub mod audit;
 mod audit_access;
+pub mod cases;
 mod clock;
+mod crypto;
 pub mod demo;
 mod error;
 pub mod identity;
 pub mod passkeys;
+mod search_kinds;
 pub mod structure;
 
 pub use actor::Actor;
 pub use audit::AuditVerification;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::{Keyring, MasterKey};
 pub use error::AppError;
 pub use passkeys::RelyingParty;
 
@@ -41,6 +45,9 @@ pub struct App {
     settings: Arc<SecuritySettings>,
     /// Where security keys and passkeys are registered (`None`: not offered).
     relying_party: Option<Arc<RelyingParty>>,
+    /// The master keys (`None`: sensitive text can be neither stored nor read).
+    keyring: Option<Arc<Keyring>>,
+    key_cache: Arc<crypto::KeyCache>,
 }
 
 impl App {
@@ -52,7 +59,21 @@ impl App {
             rng: Arc::new(Mutex::new(ChaCha20Rng::from_seed(seed))),
             settings: Arc::new(SecuritySettings::default()),
             relying_party: None,
+            keyring: None,
+            key_cache: Arc::default(),
         }
+    }
+
+    /// The same application holding these master keys.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Self {
+        self.keyring = Some(Arc::new(keyring));
+        self.key_cache = Arc::default();
+        self
+    }
+
+    /// Whether a master key is configured.
+    pub fn has_keyring(&self) -> bool {
+        self.keyring.is_some()
     }
 
     /// The same application with other security settings (lockout, timeouts, banner).

@@ -652,5 +652,67 @@ fn label_allows(principal: &Principal, resource: &Resource<'_>, now: DateTime<Ut
     }
 }
 
+/// What a principal may see of records of some kinds, as data a query can apply inside the
+/// database (lists and search): the same rules as [`decide`] and [`label_allows`], stated for a
+/// set of rows rather than one. The store turns it into SQL; the conformance suite checks the
+/// two agree row by row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visibility {
+    pub task_force_id: TaskForceId,
+    pub organization_id: OrganizationId,
+    pub member_id: MemberId,
+    /// Kinds whose `action` the principal's roles allow in their task force.
+    pub kinds: Vec<ResourceKind>,
+    /// Victim service providers and community partners never see law-enforcement-sensitive rows.
+    pub law_enforcement_excluded: bool,
+    /// Team grants run to the end of their last day: a grant is live while `until >= today`.
+    pub today: chrono::NaiveDate,
+}
+
+impl Visibility {
+    /// `None` when the principal may not `action` any of `kinds` (or has not finished signing in).
+    pub fn of(
+        principal: &Principal,
+        action: Action,
+        kinds: &[ResourceKind],
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        if !principal.strong {
+            return None;
+        }
+        let kinds: Vec<ResourceKind> = kinds
+            .iter()
+            .copied()
+            .filter(|kind| {
+                principal.roles.iter().any(|role| {
+                    permissions(*role, *kind)
+                        .any(|perm| perm.actions.contains(&action) && perm.reach != Reach::Own)
+                })
+            })
+            .collect();
+        (!kinds.is_empty()).then(|| Self {
+            task_force_id: principal.task_force_id,
+            organization_id: principal.organization_id,
+            member_id: principal.member_id,
+            kinds,
+            law_enforcement_excluded: matches!(
+                principal.organization_kind,
+                OrganizationKind::VictimServiceProvider | OrganizationKind::CommunityPartner
+            ),
+            today: now.date_naive(),
+        })
+    }
+}
+
+/// A team grant's last day as the moment it stops (the start of the next day, UTC).
+pub fn grant_end(until: chrono::NaiveDate) -> DateTime<Utc> {
+    until
+        .succ_opt()
+        .unwrap_or(until)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod passkeys;
 pub mod reference;
 pub mod screening;
+pub mod search;
 pub mod structure;
 pub mod validation;
 

@@ -11,13 +11,17 @@
 //! - Writes take a [`Tx`]: a use case's changes commit together or not at all.
 
 pub mod audit;
+pub mod cases;
 mod connect;
 mod error;
 pub mod identity;
 pub mod intake;
+pub mod keys;
 pub mod passkeys;
+pub mod search;
 pub mod structure;
 mod values;
+mod visibility;
 
 pub use connect::{Backend, Create, DatabaseUrl, Store, Tx};
 pub use error::StoreError;

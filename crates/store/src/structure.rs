@@ -14,7 +14,7 @@ use taskforce_domain::*;
 
 /// After an `UPDATE … WHERE id = … AND version = …`: no row changed means the record is gone
 /// (NotFound) or was changed meanwhile (Conflict).
-async fn check_updated(
+pub(crate) async fn check_updated(
     conn: &mut AnyConnection,
     rows: u64,
     table: &'static str,
