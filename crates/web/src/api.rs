@@ -175,7 +175,6 @@ pub fn routes() -> Router<AppState> {
             "/task-forces/{tf}/awards/{id}",
             get(awards::get).put(awards::update),
         )
-        .merge(crate::api_cases::routes())
         .fallback(|| async { ApiError(Problem::NotFound) })
 }
 

@@ -19,17 +19,18 @@ use taskforce_store::cases::CaseFilter;
 use taskforce_store::search::SearchFilter;
 use utoipa::{IntoParams, ToSchema};
 
+/// Registered by full path (merged beside the nested `/api/v1` structure routes).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases", get(list).post(create))
-        .route("/cases/{id}", get(read).put(update))
-        .route("/cases/{id}/notes", post(add_note))
-        .route("/cases/{id}/persons", post(add_person))
-        .route("/cases/{id}/links", post(link))
-        .route("/cases/{id}/charges", post(add_charge))
-        .route("/persons/{id}", get(person))
-        .route("/persons/{id}/identifiers", post(add_identifier))
-        .route("/search", get(search))
+        .route("/api/v1/cases", get(list).post(create))
+        .route("/api/v1/cases/{id}", get(read).put(update))
+        .route("/api/v1/cases/{id}/notes", post(add_note))
+        .route("/api/v1/cases/{id}/persons", post(add_person))
+        .route("/api/v1/cases/{id}/links", post(link))
+        .route("/api/v1/cases/{id}/charges", post(add_charge))
+        .route("/api/v1/persons/{id}", get(person))
+        .route("/api/v1/persons/{id}/identifiers", post(add_identifier))
+        .route("/api/v1/search", get(search))
 }
 
 /// The caller's task force (a token always acts as a member).
@@ -276,7 +277,7 @@ pub async fn add_identifier(
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// The words to find (all of them).
-    q: String,
+    q: Option<String>,
     /// `case`, `person`, `note` or `tip`.
     kind: Option<String>,
     status: Option<String>,
@@ -319,7 +320,10 @@ pub async fn search(
         .search(
             &caller.actor,
             tf(&caller),
-            &SearchQuery { text: p.q, filter },
+            &SearchQuery {
+                text: p.q.unwrap_or_default(),
+                filter,
+            },
             p.limit.unwrap_or(50),
         )
         .await?;

@@ -69,6 +69,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let tls = config.tls;
     let routes = Router::new()
         .merge(pages::routes())
+        .merge(api_cases::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());

@@ -224,9 +224,13 @@ fn serde_urlencoded_pairs(pairs: &[(&str, Option<&str>)]) -> String {
 
 // -- new and edit -----------------------------------------------------------------------------
 
-fn case_input(form: &FormData) -> Result<CaseInput, Invalid> {
+fn case_input(form: &FormData, existing: Option<&Case>) -> Result<CaseInput, Invalid> {
     let mut invalid = Invalid::default();
-    let kind = form.code("kind", CaseKind::from_code, &mut invalid);
+    // A new case names its kind; an edited one keeps it.
+    let kind = match existing {
+        Some(case) => Some(case.kind),
+        None => form.code("kind", CaseKind::from_code, &mut invalid),
+    };
     let status = opt(form.text("status")).and_then(|t| {
         let s = CaseStatus::from_code(&t);
         if s.is_none() {
@@ -529,7 +533,44 @@ fn case_form(
     )
 }
 
+/// Refuses a member whose organization holds no kind of case their roles may open.
+async fn require_new_case(s: &AppState, v: &Viewer) -> Result<(), PageError> {
+    let tf = v.principal.task_force_id;
+    let allowed = CaseKind::ALL.iter().any(|k| {
+        k.held_by(v.principal.organization_kind)
+            && super::structure::may(
+                v,
+                taskforce_domain::access::Action::Create,
+                k.resource_kind(),
+                tf,
+            )
+    });
+    if allowed {
+        return Ok(());
+    }
+    // Asked through the use case's gate, so that the refusal is audited.
+    s.app
+        .create_case(&v.actor, tf, CaseInput::default())
+        .await
+        .map(|_| ())?;
+    Err(AppError::Forbidden("Your organization does not open cases.".into()).into())
+}
+
+/// Refuses what the case page would not offer (the use case asks the policy again).
+fn require(view: &CaseView, allowed: bool) -> Result<(), PageError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "You may read {} but not change it. Its holder can add you to its team.",
+            view.case.reference
+        ))
+        .into())
+    }
+}
+
 async fn new_case(State(s): State<AppState>, v: Viewer) -> PageResult {
+    require_new_case(&s, &v).await?;
     let choices = case_choices(&s, &v).await?;
     Ok(render(&case_form(
         &v,
@@ -544,7 +585,8 @@ async fn create(
     SignedForm { viewer: v, form }: SignedForm,
 ) -> PageResult {
     let choices = case_choices(&s, &v).await?;
-    let (input, result) = match case_input(&form) {
+    require_new_case(&s, &v).await?;
+    let (input, result) = match case_input(&form, None) {
         Ok(input) => {
             let result = outcome(
                 s.app
@@ -564,6 +606,7 @@ async fn edit_case(State(s): State<AppState>, v: Viewer, Ids(id, _): Ids<CaseId>
         .app
         .case_view(&v.actor, v.principal.task_force_id, id)
         .await?;
+    require(&view, view.may_update)?;
     let choices = case_choices(&s, &v).await?;
     Ok(render(&case_form(
         &v,
@@ -583,7 +626,8 @@ async fn update_case(
     let choices = case_choices(&s, &v).await?;
     let mut invalid = Invalid::default();
     let version = form.version(&mut invalid);
-    let (input, result) = match (case_input(&form), version) {
+    require(&view, view.may_update)?;
+    let (input, result) = match (case_input(&form, Some(&view.case)), version) {
         (Ok(input), Some(version)) if invalid.is_empty() => {
             let result = outcome(
                 s.app
@@ -1353,6 +1397,14 @@ async fn part_form(
         .app
         .case_view(&v.actor, v.principal.task_force_id, id)
         .await?;
+    require(
+        &view,
+        if part == Part::Team {
+            view.may_share
+        } else {
+            view.may_update
+        },
+    )?;
     let fields = part_fields(&s, &v, &view, part, &FormData::parse(b"")).await?;
     Ok(render(&part_page(&v, &view, part, &part_code, fields)))
 }
@@ -1375,6 +1427,14 @@ async fn add_part(
     let part = part_of(&part_code)?;
     let tf = v.principal.task_force_id;
     let view = s.app.case_view(&v.actor, tf, id).await?;
+    require(
+        &view,
+        if part == Part::Team {
+            view.may_share
+        } else {
+            view.may_update
+        },
+    )?;
     let mut invalid = Invalid::default();
     let t = |name: &str| form.text(name);
     let result: Result<(), AppError> = match part {
@@ -1583,6 +1643,7 @@ async fn task_status(
         .map_err(|_| PageError::from(AppError::NotFound))?;
     let tf = v.principal.task_force_id;
     let view = s.app.case_view(&v.actor, tf, id).await?;
+    require(&view, view.may_update)?;
     let current = view
         .tasks
         .iter()
@@ -1621,6 +1682,7 @@ async fn charge_stage(
         .map_err(|_| PageError::from(AppError::NotFound))?;
     let tf = v.principal.task_force_id;
     let view = s.app.case_view(&v.actor, tf, id).await?;
+    require(&view, view.may_update)?;
     let current = view
         .charges
         .iter()
@@ -1734,6 +1796,7 @@ async fn upload_form(State(s): State<AppState>, v: Viewer, Ids(id, _): Ids<CaseI
         .app
         .case_view(&v.actor, v.principal.task_force_id, id)
         .await?;
+    require(&view, view.may_update)?;
     Ok(render(&upload_page(&v, &view, None)))
 }
 
@@ -1742,9 +1805,22 @@ async fn upload(
     State(s): State<AppState>,
     v: Viewer,
     Ids(id, _): Ids<CaseId>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
     let tf = v.principal.task_force_id;
+    let view = s.app.case_view(&v.actor, tf, id).await?;
+    require(&view, view.may_update)?;
+    let Ok(mut multipart) = multipart else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&upload_page(
+                &v,
+                &view,
+                Some("file: choose a file to add".into()),
+            )),
+        )
+            .into_response());
+    };
     let mut csrf = String::new();
     let mut label = String::new();
     let mut file: Option<(String, Bytes)> = None;
@@ -1775,7 +1851,6 @@ async fn upload(
         )
             .into_response());
     }
-    let view = s.app.case_view(&v.actor, tf, id).await?;
     let (name, bytes) = file.unwrap_or_default();
     match s
         .app
@@ -1956,6 +2031,9 @@ fn parse_day(
 }
 
 async fn search(State(s): State<AppState>, v: Viewer, Query(q): Query<SearchParams>) -> PageResult {
+    s.app
+        .search_visibility(&v.actor, v.principal.task_force_id)
+        .await?;
     let text = q.q.clone().unwrap_or_default();
     let mut invalid = Invalid::default();
     let filter = SearchFilter {
