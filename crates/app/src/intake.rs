@@ -602,8 +602,11 @@ impl App {
     /// One tip. The holding organization's readers see its text (unsealed, and the read is
     /// audited); the partner who submitted it sees its status only.
     pub async fn tip(&self, actor: &Actor, tf: TaskForceId, id: TipId) -> Result<TipView> {
+        // Asked before the transaction: a denial writes its own audit entry.
+        let mut conn = self.store().conn().await?;
+        let row = self.readable_tip(actor, &mut conn, tf, id).await?;
+        drop(conn);
         let mut tx = self.store().begin().await?;
-        let row = self.readable_tip(actor, tx.conn(), tf, id).await?;
         let content = self.triages(actor);
         let mut tip = row.tip;
         let mut additions = Vec::new();
@@ -655,13 +658,9 @@ impl App {
         })
     }
 
-    async fn updatable_tip(
-        &self,
-        actor: &Actor,
-        tx: &mut Tx,
-        tf: TaskForceId,
-        id: TipId,
-    ) -> Result<TipRow> {
+    /// Asks the policy about changing a tip; called before a transaction begins (a denial is
+    /// audited in a transaction of its own).
+    async fn updatable_tip(&self, actor: &Actor, tf: TaskForceId, id: TipId) -> Result<TipRow> {
         self.authorize(
             actor,
             Action::Update,
@@ -669,9 +668,11 @@ impl App {
             &id.to_string(),
         )
         .await?;
-        let row = db::tip(tx.conn(), tf, id)
+        let mut conn = self.store().conn().await?;
+        let row = db::tip(&mut conn, tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        drop(conn);
         self.authorize(
             actor,
             Action::Update,
@@ -700,8 +701,8 @@ impl App {
         version: i64,
         input: TriageInput,
     ) -> Result<Tip> {
+        let row = self.updatable_tip(actor, tf, id).await?;
         let mut tx = self.store().begin().await?;
-        let row = self.updatable_tip(actor, &mut tx, tf, id).await?;
         let tip = &row.tip;
         let mut state = TipState::of(tip);
         let (action, detail) = match input {
@@ -808,21 +809,17 @@ impl App {
         version: i64,
         into: TipId,
     ) -> Result<Tip> {
-        let mut tx = self.store().begin().await?;
-        let from = self.updatable_tip(actor, &mut tx, tf, id).await?;
+        let from = self.updatable_tip(actor, tf, id).await?;
         if into == id {
             return Err(Invalid::one("into", "a tip cannot be merged into itself").into());
         }
-        let target = db::tip(tx.conn(), tf, into).await?.ok_or_else(|| {
-            AppError::Invalid(Invalid::one("into", "is not a tip of this task force"))
-        })?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &tip_resource(&target.tip),
-            &into.to_string(),
-        )
-        .await?;
+        let target = match self.updatable_tip(actor, tf, into).await {
+            Err(AppError::NotFound) => {
+                return Err(Invalid::one("into", "is not a tip of this task force").into())
+            }
+            other => other?,
+        };
+        let mut tx = self.store().begin().await?;
         let mut invalid = Invalid::default();
         if target.tip.routed_organization_id != from.tip.routed_organization_id {
             invalid.add("into", "both tips must be routed to the same organization");
@@ -1173,11 +1170,12 @@ impl App {
             "new",
         )
         .await?;
-        let mut tx = self.store().begin().await?;
         if let Some(tip) = input.tip_id {
-            let row = db::tip(tx.conn(), tf, tip).await?.ok_or_else(|| {
+            let mut conn = self.store().conn().await?;
+            let row = db::tip(&mut conn, tf, tip).await?.ok_or_else(|| {
                 AppError::Invalid(Invalid::one("tip_id", "is not a tip of this task force"))
             })?;
+            drop(conn);
             self.authorize(
                 actor,
                 Action::Read,
@@ -1186,6 +1184,7 @@ impl App {
             )
             .await?;
         }
+        let mut tx = self.store().begin().await?;
         let (instrument, _, _) = self.instrument_of(tx.conn(), tf).await?;
         let result = screening::score(&instrument, &input)?;
         let label = if p.organization_kind == OrganizationKind::VictimServiceProvider {
@@ -1246,10 +1245,11 @@ impl App {
             &id.to_string(),
         )
         .await?;
-        let mut tx = self.store().begin().await?;
-        let s = db::screening(tx.conn(), tf, id)
+        let mut conn = self.store().conn().await?;
+        let s = db::screening(&mut conn, tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        drop(conn);
         self.authorize(
             actor,
             Action::Read,
@@ -1257,6 +1257,7 @@ impl App {
             &id.to_string(),
         )
         .await?;
+        let mut tx = self.store().begin().await?;
         self.audit(
             &mut tx,
             &actor.audit_actor(),

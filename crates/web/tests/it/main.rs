@@ -12,6 +12,7 @@ mod audit_trail;
 mod forms;
 mod harness;
 mod headers;
+mod intake;
 mod pages;
 mod routes;
 mod service;

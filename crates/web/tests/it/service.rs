@@ -69,8 +69,8 @@ async fn openapi_describes_every_route_the_api_serves() {
     let declared = declared_api_routes();
     assert_eq!(
         declared.len(),
-        35,
-        "12 structure paths with 2 methods each, 11 case routes: {declared:?}"
+        42,
+        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes: {declared:?}"
     );
     assert_eq!(documented, declared);
 
