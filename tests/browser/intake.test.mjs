@@ -49,10 +49,11 @@ test('public form -> receipt -> addition -> triage (assign, screening)', { timeo
   let organization;
   let code;
   let tfUrl;
+  let investigatorSecret;
 
   await step('the investigator acts for their agency', async () => {
     page = await freshPage();
-    await signIn(page, demo.baseUrl, users['Investigator'], password);
+    investigatorSecret = await signIn(page, demo.baseUrl, users['Investigator'], password);
     const bar = await page.locator('.account-bar span').first().textContent();
     organization = bar.split('·').pop().trim();
     assert.ok(organization, 'the header names the organization');
@@ -117,7 +118,7 @@ test('public form -> receipt -> addition -> triage (assign, screening)', { timeo
 
   await step('the investigator finds it in the triage queue and assigns it', async () => {
     page = await freshPage();
-    await signIn(page, demo.baseUrl, users['Investigator'], password);
+    await signIn(page, demo.baseUrl, users['Investigator'], password, investigatorSecret);
     await page.goto(`${tfUrl}/tips?all=1`);
     await page.locator('h1').waitFor();
     await checkA11y(page);
