@@ -510,9 +510,87 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             )
             .await?;
         }
+        if app.has_keyring() {
+            seed_tips(app, &tf).await?;
+        }
         summary.task_forces.push(tf);
     }
     Ok(summary)
+}
+
+/// Synthetic hotline tips for a task force (demo only), imported through the same use case as
+/// a real hotline export: 60 per task force, received over the 90 days before the demo's day.
+async fn seed_tips(app: &App, tf: &TaskForce) -> Result<()> {
+    const SITUATIONS: &[(&str, &str, &str)] = &[
+        ("Workers at a dairy say their passports are kept by the farm manager and they cannot leave the property.", "labor", "112120"),
+        ("A caller saw young women brought by van to a motel every night and picked up before dawn.", "sex", "721110"),
+        ("Restaurant kitchen staff sleep in the basement and are never paid; the owner drives them to work.", "labor", "722511"),
+        ("A massage business is open all night, windows covered, and the same car drops off women.", "sex", "812199"),
+        ("A teenager at school talks about an older boyfriend who posts ads of her online.", "sex", ""),
+        ("Crew members on a traveling sales team say they owe the crew leader for travel and housing.", "labor", "454390"),
+        ("A nail salon worker said she works seven days a week and her boss keeps her pay for a debt.", "labor", "812113"),
+        ("Construction day laborers were threatened with immigration if they asked for their wages.", "labor", "238990"),
+        ("A home health aide lives with the family, has no days off and is not allowed a phone.", "labor", "814110"),
+        ("A truck stop worker reports girls going from cab to cab late at night.", "sex", "447190"),
+        ("Hotel housekeepers hired through an agency say recruiters took their documents.", "both", "721110"),
+        ("A neighbor hears a woman crying and sees men visiting an apartment at all hours.", "unknown", ""),
+    ];
+    const PLACES: &[&str] = &[
+        "near the highway exit",
+        "downtown",
+        "on a farm road",
+        "behind the shopping center",
+        "at a motel by the interstate",
+        "in an industrial park",
+    ];
+    let counties = &tf.counties;
+    let mut csv = String::from("Call ID,Received,Summary,Location,County,Type,Industry,Minors\n");
+    for n in 0..60usize {
+        let (text, kind, naics) = SITUATIONS[n % SITUATIONS.len()];
+        let days = i64::try_from((n * 37) % 90).unwrap_or(0) + 1;
+        let received = demo_epoch()
+            - chrono::Duration::days(days)
+            - chrono::Duration::minutes(i64::try_from(n * 53 % 600).unwrap_or(0));
+        let county = counties
+            .get((n * 7) % counties.len().max(1))
+            .cloned()
+            .unwrap_or_default();
+        let minors = if n % 9 == 4 { "yes" } else { "no" };
+        csv.push_str(&format!(
+            "NHTH-{:05},{},\"{}\",{},{},{},{},{}\n",
+            10_000 + n,
+            received.format("%Y-%m-%d %H:%M"),
+            text,
+            PLACES[n % PLACES.len()],
+            county,
+            kind,
+            naics,
+            minors
+        ));
+    }
+    let mapping = taskforce_domain::intake::ImportMapping::parse(
+        &[
+            "Call ID=external_reference",
+            "Received=received_at",
+            "Summary=narrative",
+            "Location=place",
+            "County=county",
+            "Type=trafficking_type",
+            "Industry=naics",
+            "Minors=minors",
+        ]
+        .map(str::to_owned),
+    )?;
+    let report = app
+        .import_tips(&DEMO, tf.id, csv.as_bytes(), &mapping, false)
+        .await?;
+    if !report.committed {
+        return Err(crate::AppError::Internal(format!(
+            "demo tips refused: {:?}",
+            report.problems
+        )));
+    }
+    Ok(())
 }
 
 fn title_for(roles: &[Role]) -> String {

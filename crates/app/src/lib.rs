@@ -16,6 +16,7 @@ mod crypto;
 pub mod demo;
 mod error;
 pub mod identity;
+pub mod intake;
 pub mod passkeys;
 mod search_kinds;
 pub mod structure;

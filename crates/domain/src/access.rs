@@ -77,6 +77,14 @@ pub enum ResourceKind {
     Person,
     /// The task force's editable case reference lists: typology, state statutes.
     CaseReference,
+    /// Tips (public form, partners, hotline imports), labelled for the organization they are
+    /// routed to; a community partner sees the status of the tips they submitted.
+    Tip,
+    /// Completed victim-identification screenings (victim-confidential when a victim service
+    /// provider screened).
+    Screening,
+    /// The task force's screening instrument (questions, weights, thresholds) and intake routing.
+    ScreeningInstrument,
 }
 
 impl ResourceKind {
@@ -96,6 +104,9 @@ impl ResourceKind {
         ResourceKind::Prosecution,
         ResourceKind::Person,
         ResourceKind::CaseReference,
+        ResourceKind::Tip,
+        ResourceKind::Screening,
+        ResourceKind::ScreeningInstrument,
     ];
 
     pub fn code(self) -> &'static str {
@@ -115,6 +126,9 @@ impl ResourceKind {
             ResourceKind::Prosecution => "prosecution",
             ResourceKind::Person => "person",
             ResourceKind::CaseReference => "case_reference",
+            ResourceKind::Tip => "tip",
+            ResourceKind::Screening => "screening",
+            ResourceKind::ScreeningInstrument => "screening_instrument",
         }
     }
 }
@@ -464,6 +478,48 @@ pub const ROLE_PERMISSIONS: &[Permission] = &[
     p(R::Prosecutor, K::CaseReference, READ, Reach::TaskForce),
     p(R::Advocate, K::CaseReference, READ, Reach::TaskForce),
     p(R::Analyst, K::CaseReference, READ, Reach::TaskForce),
+    // Intake (C2). Tips are labelled for the organization they are routed to: its
+    // investigators, supervisors and advocates triage them. Community partners submit tips and
+    // see their own submissions (status only). The coordinator keeps the instrument and the
+    // routing, and sees no tip content by virtue of the role.
+    p(R::Investigator, K::Tip, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Tip, WRITE, Reach::TaskForce),
+    p(R::Advocate, K::Tip, WRITE, Reach::TaskForce),
+    p(
+        R::CommunityPartner,
+        K::Tip,
+        &[List, Read, Create],
+        Reach::Own,
+    ),
+    p(R::Investigator, K::Screening, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Screening, WRITE, Reach::TaskForce),
+    p(R::Advocate, K::Screening, WRITE, Reach::TaskForce),
+    p(R::Prosecutor, K::Screening, READ, Reach::TaskForce),
+    p(
+        R::Coordinator,
+        K::ScreeningInstrument,
+        WRITE,
+        Reach::TaskForce,
+    ),
+    p(
+        R::Supervisor,
+        K::ScreeningInstrument,
+        READ,
+        Reach::TaskForce,
+    ),
+    p(
+        R::Investigator,
+        K::ScreeningInstrument,
+        READ,
+        Reach::TaskForce,
+    ),
+    p(
+        R::Prosecutor,
+        K::ScreeningInstrument,
+        READ,
+        Reach::TaskForce,
+    ),
+    p(R::Advocate, K::ScreeningInstrument, READ, Reach::TaskForce),
 ];
 
 /// Every member may keep their own API tokens, whatever their role.
@@ -515,12 +571,16 @@ pub fn decide(
         (_, Some(tf)) if tf == principal.task_force_id => {}
         _ => return Decision::deny("This belongs to another task force."),
     }
-    if reach == Reach::Own
-        && resource
-            .owner_member
-            .is_some_and(|member| member != principal.member_id)
-    {
-        return Decision::deny("This belongs to someone else.");
+    if reach == Reach::Own {
+        match resource.owner_member {
+            Some(member) if member != principal.member_id => {
+                return Decision::deny("This belongs to someone else.");
+            }
+            // What the principal submitted themselves (a partner's own tip): theirs to see,
+            // whichever organization holds it now.
+            Some(_) => return Decision::allow("You submitted this."),
+            None => {}
+        }
     }
     label_allows(principal, resource, now)
 }

@@ -66,4 +66,8 @@ id_type!(
     SentenceId,
     /// An immigration relief request.
     ReliefId,
+    /// A tip (public, partner or hotline).
+    TipId,
+    /// A completed screening.
+    ScreeningId,
 );

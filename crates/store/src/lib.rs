@@ -15,6 +15,7 @@ pub mod cases;
 mod connect;
 mod error;
 pub mod identity;
+pub mod intake;
 pub mod keys;
 pub mod passkeys;
 pub mod search;

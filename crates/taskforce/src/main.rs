@@ -5,6 +5,7 @@
 
 mod audit;
 mod keys;
+mod tips;
 mod users;
 
 use anyhow::{bail, Context, Result};
@@ -58,6 +59,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Tips: import hotline exports (CSV).
+    Tips {
+        #[command(subcommand)]
+        command: tips::TipsCommand,
     },
     /// Check, export or purge the tamper-evident audit log.
     Audit {
@@ -166,6 +172,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Keys { command } => keys::run(command).await,
+        Command::Tips { command } => tips::run(command).await,
         Command::Migrate(args) => {
             let (url, _) = database_url(args.database.as_deref())?;
             let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;

@@ -405,6 +405,13 @@ section!(
         crate::api_cases::person,
         crate::api_cases::add_identifier,
         crate::api_cases::search,
+        crate::api_intake::list,
+        crate::api_intake::create,
+        crate::api_intake::read,
+        crate::api_intake::triage,
+        crate::api_intake::screen,
+        crate::api_intake::instrument,
+        crate::api_intake::set_instrument,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

@@ -35,6 +35,11 @@ impl FormData {
             .collect()
     }
 
+    /// Every submitted (name, value), in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.text(name).as_str(), "yes" | "on" | "true" | "1")
     }

@@ -7,8 +7,17 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
+/// Public tip forms and additions per client address and minute.
+const TIPS_PER_MINUTE: NonZeroU32 = match NonZeroU32::new(6) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+};
+
 pub struct RateLimits {
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    /// The public tip form and receipt-code additions: a few a minute from one address is
+    /// plenty for a person and little for a script.
+    tips: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl RateLimits {
@@ -16,7 +25,17 @@ impl RateLimits {
         let n = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Self {
             sign_in: RateLimiter::keyed(Quota::per_minute(n)),
+            tips: RateLimiter::keyed(Quota::per_minute(TIPS_PER_MINUTE)),
         }
+    }
+
+    /// Whether one more public tip form (or addition) from `ip` is allowed now.
+    pub fn allow_tip(&self, ip: IpAddr) -> bool {
+        let allowed = self.tips.check_key(&ip).is_ok();
+        if self.tips.len() > 100_000 {
+            self.tips.retain_recent();
+        }
+        allowed
     }
 
     /// Whether one more attempt from `ip` is allowed now.

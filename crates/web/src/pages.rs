@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod cases;
+mod intake;
 mod passkeys;
 mod session;
 mod structure;
@@ -22,4 +23,5 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(cases::routes())
+        .merge(intake::routes())
 }

@@ -369,3 +369,62 @@ fn tokens_are_their_owners_own() {
     assert!(decide(&p, Action::Delete, &mine, now()).allowed);
     assert!(!decide(&p, Action::Delete, &theirs, now()).allowed);
 }
+
+#[test]
+fn tips_are_held_by_the_organization_they_are_routed_to() {
+    let partner_member = MemberId(Uuid::from_u128(100));
+    let tip = |owner_member| Resource {
+        owner: Some(OTHER_ORG),
+        owner_member,
+        label: Label::Organization,
+        ..Resource::in_task_force(ResourceKind::Tip, TF)
+    };
+    // An investigator of another agency may not read a tip routed elsewhere…
+    let investigator = principal(&[Role::Investigator], OrganizationKind::LocalLawEnforcement);
+    assert!(!decide(&investigator, Action::Read, &tip(None), now()).allowed);
+    // …the routed-to agency's investigator may.
+    let routed = Principal {
+        organization_id: OTHER_ORG,
+        ..investigator.clone()
+    };
+    assert!(decide(&routed, Action::Read, &tip(None), now()).allowed);
+    assert!(decide(&routed, Action::Update, &tip(None), now()).allowed);
+    // A community partner sees the tips they submitted, never another partner's.
+    let partner = principal(
+        &[Role::CommunityPartner],
+        OrganizationKind::CommunityPartner,
+    );
+    assert!(decide(&partner, Action::Read, &tip(Some(partner_member)), now()).allowed);
+    let other = MemberId(Uuid::from_u128(101));
+    assert!(!decide(&partner, Action::Read, &tip(Some(other)), now()).allowed);
+    assert!(!decide(&partner, Action::Update, &tip(Some(partner_member)), now()).allowed);
+    // The coordinator sees no tip content.
+    let coordinator = principal(&[Role::Coordinator], OrganizationKind::LocalLawEnforcement);
+    assert!(!decide(&coordinator, Action::Read, &tip(None), now()).allowed);
+    assert!(
+        !decide(
+            &coordinator,
+            Action::List,
+            &Resource::in_task_force(ResourceKind::Tip, TF),
+            now()
+        )
+        .allowed
+    );
+}
+
+#[test]
+fn a_victim_service_providers_screening_is_confidential() {
+    let screening = Resource {
+        owner: Some(OTHER_ORG),
+        label: Label::VictimConfidential,
+        category: Some(DataCategory::Identity),
+        ..Resource::in_task_force(ResourceKind::Screening, TF)
+    };
+    let investigator = principal(&[Role::Investigator], OrganizationKind::LocalLawEnforcement);
+    assert!(!decide(&investigator, Action::Read, &screening, now()).allowed);
+    let advocate = Principal {
+        organization_id: OTHER_ORG,
+        ..principal(&[Role::Advocate], OrganizationKind::VictimServiceProvider)
+    };
+    assert!(decide(&advocate, Action::Read, &screening, now()).allowed);
+}

@@ -10,6 +10,7 @@ mod audit;
 mod cases;
 mod harness;
 mod identity;
+mod intake;
 mod open;
 mod passkeys;
 mod structure;

@@ -13,6 +13,7 @@ mod cases;
 mod forms;
 mod harness;
 mod headers;
+mod intake;
 mod pages;
 mod routes;
 mod service;

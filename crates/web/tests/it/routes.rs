@@ -394,6 +394,93 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/task-forces/{tf}/awards/{id}",
         Policy(K::FundingAward, Update),
     ),
+    // Intake: the public tip form and receipt additions (no sign-in), triage, screenings,
+    // imports and the instrument.
+    route("GET", "/tip", Public),
+    route("GET", "/tip/{tf}", Public),
+    route("POST", "/tip/{tf}", Public),
+    route("GET", "/tip/add", Public),
+    route("POST", "/tip/add", Public),
+    route("GET", "/task-forces/{tf}/tips", Policy(K::Tip, List)),
+    route("POST", "/task-forces/{tf}/tips", Policy(K::Tip, Create)),
+    route("GET", "/task-forces/{tf}/tips/new", Policy(K::Tip, Create)),
+    route(
+        "GET",
+        "/task-forces/{tf}/tips/import",
+        Policy(K::Tip, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/tips/import",
+        Policy(K::Tip, Create),
+    ),
+    route("GET", "/task-forces/{tf}/tips/{id}", Policy(K::Tip, Read)),
+    route(
+        "POST",
+        "/task-forces/{tf}/tips/{id}/triage",
+        Policy(K::Tip, Update),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/tips/{id}/merge",
+        Policy(K::Tip, Update),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/tips/{id}/case",
+        Policy(K::Tip, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/tips/{id}/screening",
+        Policy(K::Screening, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/tips/{id}/screening",
+        Policy(K::Screening, Create),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/screening-instrument",
+        Policy(K::ScreeningInstrument, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/screening-instrument",
+        Policy(K::ScreeningInstrument, Update),
+    ),
+    route("GET", "/api/v1/task-forces/{tf}/tips", Policy(K::Tip, List)),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/tips",
+        Policy(K::Tip, Create),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/tips/{id}",
+        Policy(K::Tip, Read),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/tips/{id}/triage",
+        Policy(K::Tip, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/screenings",
+        Policy(K::Screening, Create),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/screening-instrument",
+        Policy(K::ScreeningInstrument, Read),
+    ),
+    route(
+        "PUT",
+        "/api/v1/task-forces/{tf}/screening-instrument",
+        Policy(K::ScreeningInstrument, Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -700,6 +787,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     } else {
         version
     };
+    // No such tip: a caller the policy lets through learns only that it does not exist.
+    let id = if route.path.contains("/tips/{id}") {
+        UNKNOWN.to_owned()
+    } else {
+        id
+    };
     let uri = route
         .path
         .replace("{tf}", &ids.tf)
@@ -728,6 +821,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/search" => probe.ok = StatusCode::UNPROCESSABLE_ENTITY,
             // No such file on the case.
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
+            // No such tip.
+            p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
             _ => {}
         }
         return probe;
@@ -746,6 +841,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             }
             "/api/v1/cases/{id}/charges" => r#"{"statute": ""}"#,
             "/api/v1/persons/{id}/identifiers" => r#"{"kind": "phone", "value": "12"}"#,
+            "/api/v1/task-forces/{tf}/tips" => r#"{"narrative": ""}"#,
+            "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
+            "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
+            "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -756,10 +855,14 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             },
         };
         probe.body = Some(body.to_owned());
-        if method == "PUT" {
+        if method == "PUT" || route.path.ends_with("/triage") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = StatusCode::UNPROCESSABLE_ENTITY;
+        probe.ok = if route.path.contains("/tips/{id}") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         return probe;
     }
     // A form with nothing but its CSRF token: an allowed caller is told what is missing.
