@@ -255,7 +255,27 @@ impl App {
                 ));
             }
         }
-        let kind = input.kind.unwrap_or(CaseKind::Investigation);
+        // Without a kind, the kind the holder works (an agency's investigation, a provider's
+        // service case, an office's prosecution).
+        let mut conn = self.store().conn().await?;
+        let holder = org_db::organization(&mut conn, tf, owner)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        let Some(kind) = input.kind.or_else(|| {
+            CaseKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.held_by(holder.kind))
+        }) else {
+            return Err(AppError::Forbidden(
+                "Your organization does not hold cases: investigations are held by law enforcement, service cases by victim service providers, prosecutions by prosecutors' offices.".into(),
+            ));
+        };
+        let input = CaseInput {
+            kind: Some(kind),
+            ..input
+        };
         self.authorize(
             actor,
             Action::Create,
@@ -1435,6 +1455,13 @@ impl App {
     ) -> Result<(Attachment, Vec<u8>)> {
         let mut conn = self.store().conn().await?;
         let held = self.held(&mut conn, tf, case).await?;
+        self.authorize(
+            actor,
+            Action::Read,
+            &held.resource(case_category(held.row.case.kind)),
+            &case.to_string(),
+        )
+        .await?;
         let (attachment, sealed) = db::attachment(&mut conn, tf, id)
             .await?
             .filter(|(a, _)| a.case_id == case)
@@ -1856,22 +1883,7 @@ impl App {
         query: &SearchQuery,
         limit: i64,
     ) -> Result<(Vec<SearchResult>, i64)> {
-        let Actor::Member(p) = actor else {
-            return Err(AppError::Forbidden("Search is for members.".into()));
-        };
-        let mut kinds = CASE_KINDS.to_vec();
-        kinds.push(ResourceKind::Person);
-        kinds.extend(crate::search_kinds::EXTRA);
-        let Some(visibility) = Visibility::of(p, Action::Read, &kinds, self.clock().now()) else {
-            return Err(AppError::Forbidden(
-                "Your role does not include searching case records.".into(),
-            ));
-        };
-        if visibility.task_force_id != tf {
-            return Err(AppError::Forbidden(
-                "This belongs to another task force.".into(),
-            ));
-        }
+        let visibility = self.search_visibility(actor, tf).await?;
         let words = terms(&query.text);
         if words.is_empty() {
             return Err(AppError::Invalid(Invalid::one(
@@ -1911,6 +1923,34 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok((results, total))
+    }
+
+    /// What the actor may search; a role that reads no case records is refused (and audited).
+    pub async fn search_visibility(&self, actor: &Actor, tf: TaskForceId) -> Result<Visibility> {
+        let Actor::Member(p) = actor else {
+            return Err(AppError::Forbidden("Search is for members.".into()));
+        };
+        let mut kinds = CASE_KINDS.to_vec();
+        kinds.push(ResourceKind::Person);
+        kinds.extend(crate::search_kinds::EXTRA);
+        match Visibility::of(p, Action::Read, &kinds, self.clock().now()) {
+            Some(v) if v.task_force_id == tf => Ok(v),
+            Some(_) => Err(AppError::Forbidden(
+                "This belongs to another task force.".into(),
+            )),
+            None => {
+                self.authorize(
+                    actor,
+                    Action::Read,
+                    &Resource::in_task_force(ResourceKind::Investigation, tf),
+                    "search",
+                )
+                .await?;
+                Err(AppError::Forbidden(
+                    "Your role does not include searching case records.".into(),
+                ))
+            }
+        }
     }
 
     /// The title, text and address of a hit the query already cleared for this reader.

@@ -327,6 +327,7 @@ pub const VULNERABILITIES: &[(&str, &str)] = &[
 
 /// A date of birth or event date that may be known only to the year or month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartialDate {
     pub year: i32,
     pub month: Option<u32>,
@@ -607,8 +608,8 @@ impl CaseInput {
             invalid.add(
                 "kind",
                 format!(
-                    "a {} is held by {}; your organization is a {}",
-                    kind.label().to_lowercase(),
+                    "{} cases are held by {}; your organization is: {}",
+                    kind.label(),
                     kind.holder_words(),
                     context.owner_kind.label().to_lowercase()
                 ),
@@ -628,8 +629,8 @@ impl CaseInput {
                     invalid.add(
                         "label",
                         format!(
-                            "a {} may be labelled {}",
-                            kind.label().to_lowercase(),
+                            "{} cases may be labelled: {}",
+                            kind.label(),
                             labels_for(kind)
                                 .iter()
                                 .map(|l| l.words())

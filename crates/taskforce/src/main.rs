@@ -5,6 +5,7 @@
 
 mod audit;
 mod bench;
+mod keys;
 mod users;
 
 use anyhow::{bail, Context, Result};
@@ -54,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: users::TokenCommand,
     },
+    /// Master keys for encryption at rest: generate, rotate, status.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Check, export or purge the tamper-evident audit log.
     Audit {
         #[command(subcommand)]
@@ -77,6 +83,8 @@ pub(crate) struct DatabaseArgs {
 struct ServeArgs {
     #[command(flatten)]
     db: DatabaseArgs,
+    #[command(flatten)]
+    keys: keys::KeyArgs,
     #[command(flatten)]
     web: WebArgs,
 }
@@ -116,6 +124,8 @@ struct DemoArgs {
     /// sqlite://PATH or postgres://USER@HOST:PORT/NAME; created if it does not exist.
     #[arg(long, default_value = "sqlite://data/demo.db")]
     database: String,
+    #[command(flatten)]
+    keys: keys::KeyArgs,
     #[command(flatten)]
     web: WebArgs,
 }
@@ -162,6 +172,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Bench { command } => bench::run(command).await,
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
+        Command::Keys { command } => keys::run(command).await,
         Command::Migrate(args) => {
             let (url, _) = database_url(args.database.as_deref())?;
             let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
@@ -184,8 +195,13 @@ async fn run(command: Command) -> Result<ExitCode> {
             };
             let store = Store::open(&url, create).await?;
             store.migrate().await?;
-            let app = App::new(store, Arc::new(SystemClock), entropy())
+            let default_key = is_default.then(|| PathBuf::from("data/taskforce.key"));
+            let mut app = App::new(store, Arc::new(SystemClock), entropy())
                 .with_settings(web.settings.clone());
+            match keys::keyring(&args.keys, default_key.as_deref())? {
+                Some(keyring) => app = app.with_keyring(keyring),
+                None => tracing::warn!("no master key configured (--master-key-file or TASKFORCE_MASTER_KEY): notes, narratives and attachments can be neither stored nor read"),
+            }
             serve(app, &web, "Taskforce").await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -195,7 +211,15 @@ async fn run(command: Command) -> Result<ExitCode> {
             ensure_parent_dir(&url, args.database == "sqlite://data/demo.db")?;
             let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
             store.migrate().await?;
-            let seeding = demo::demo_app(store.clone());
+            let default_key = match &url {
+                DatabaseUrl::Sqlite(path) => path.with_extension("key"),
+                _ => PathBuf::from("data/demo.key"),
+            };
+            let keyring = || {
+                keys::keyring(&args.keys, Some(&default_key))?
+                    .context("the demo needs a master key")
+            };
+            let seeding = demo::demo_app(store.clone()).with_keyring(keyring()?);
             match demo::existing_demo(&seeding).await? {
                 None => {
                     eprintln!("Creating the demo network in {} ...", url.redacted());
@@ -215,7 +239,9 @@ async fn run(command: Command) -> Result<ExitCode> {
                     settings.banner
                 );
             }
-            let app = App::new(store, Arc::new(SystemClock), entropy()).with_settings(settings);
+            let app = App::new(store, Arc::new(SystemClock), entropy())
+                .with_settings(settings)
+                .with_keyring(keyring()?);
             serve(app, &web, "Taskforce demo").await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -349,7 +375,7 @@ fn with_relying_party(app: App, web: &WebOptions, local: SocketAddr) -> Result<A
     Ok(app.with_relying_party(rp))
 }
 
-fn entropy() -> [u8; 32] {
+pub(crate) fn entropy() -> [u8; 32] {
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
     seed

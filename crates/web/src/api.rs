@@ -92,7 +92,7 @@ fn json_error(err: &serde_path_to_error::Error<serde_json::Error>) -> Invalid {
     Invalid::one(field, message)
 }
 
-fn with_etag(version: i64, body: impl IntoResponse) -> Response {
+pub(crate) fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
     if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, value);
@@ -100,7 +100,7 @@ fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     response
 }
 
-fn created(version: i64, location: String, body: impl IntoResponse) -> Response {
+pub(crate) fn created(version: i64, location: String, body: impl IntoResponse) -> Response {
     let mut response = with_etag(version, body);
     *response.status_mut() = StatusCode::CREATED;
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -110,7 +110,7 @@ fn created(version: i64, location: String, body: impl IntoResponse) -> Response 
 }
 
 /// The version an update is based on, from `If-Match: "N"`.
-fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Err(ApiError(Problem::VersionRequired));
     };
@@ -367,7 +367,7 @@ section!(
     info(
         title = "Taskforce API",
         version = "1",
-        description = "Task force structure: task forces, regions, organizations, members, MOUs and funding awards."
+        description = "Task force structure (task forces, regions, organizations, members, MOUs, funding awards) and cases (investigations, service cases, prosecutions, persons, notes, charges, search)."
     ),
     paths(
         task_forces::list,
@@ -394,6 +394,17 @@ section!(
         awards::get,
         awards::create,
         awards::update,
+        crate::api_cases::list,
+        crate::api_cases::create,
+        crate::api_cases::read,
+        crate::api_cases::update,
+        crate::api_cases::add_note,
+        crate::api_cases::add_person,
+        crate::api_cases::link,
+        crate::api_cases::add_charge,
+        crate::api_cases::person,
+        crate::api_cases::add_identifier,
+        crate::api_cases::search,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

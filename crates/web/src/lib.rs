@@ -5,6 +5,7 @@
 //! use case of `taskforce-app`, and turn its answer into HTML or JSON.
 
 mod api;
+mod api_cases;
 mod assets;
 mod auth;
 mod error;
@@ -68,6 +69,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let tls = config.tls;
     let routes = Router::new()
         .merge(pages::routes())
+        .merge(api_cases::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
@@ -77,13 +79,19 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         routes
     };
     routes
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // Attachments: up to 10 MB of file plus the form around it.
+        .merge(
+            pages::upload_routes().layer(tower_http::limit::RequestBodyLimitLayer::new(
+                taskforce_domain::cases::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
         .fallback(error::not_found_page)
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::record))
         .layer(axum::middleware::from_fn(move |req, next| {
             view::security_headers(req, next, tls)
         }))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }
 
 /// `/healthz` and `/metrics` alone, for an address of their own.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod cases;
 mod passkeys;
 mod session;
 mod structure;
@@ -9,10 +10,16 @@ mod structure;
 use crate::AppState;
 use axum::Router;
 
+/// The attachment upload, which takes larger bodies than any other route.
+pub fn upload_routes() -> Router<AppState> {
+    cases::upload_routes()
+}
+
 pub fn routes() -> Router<AppState> {
     structure::routes()
         .merge(session::routes())
         .merge(passkeys::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(cases::routes())
 }

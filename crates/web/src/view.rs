@@ -94,6 +94,8 @@ pub struct ViewerBar {
     pub accounts: bool,
     pub access_review: bool,
     pub audit: bool,
+    /// Case records and search (any kind of case the roles may list).
+    pub cases: bool,
 }
 
 impl Chrome {
@@ -119,6 +121,13 @@ impl Chrome {
                 accounts: may(ResourceKind::Account, Action::List),
                 access_review: may(ResourceKind::AccessReview, Action::Read),
                 audit: may(ResourceKind::AuditLog, Action::List),
+                cases: [
+                    ResourceKind::Investigation,
+                    ResourceKind::ServiceCase,
+                    ResourceKind::Prosecution,
+                ]
+                .into_iter()
+                .any(|k| may(k, Action::List)),
             }),
         }
     }

@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod audit;
+mod cases;
 mod harness;
 mod identity;
 mod open;

@@ -81,21 +81,21 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Deserialize)]
-struct Notice {
-    saved: Option<String>,
+pub(super) struct Notice {
+    pub(super) saved: Option<String>,
 }
 
 impl Notice {
-    fn text(&self) -> Option<String> {
+    pub(super) fn text(&self) -> Option<String> {
         self.saved.as_ref().map(|_| "Saved.".to_owned())
     }
 }
 
-fn tf_href(tf: TaskForceId) -> String {
+pub(super) fn tf_href(tf: TaskForceId) -> String {
     format!("/task-forces/{tf}")
 }
 
-fn crumbs(task_force: Option<&TaskForce>, more: Vec<Cell>) -> Vec<Cell> {
+pub(super) fn crumbs(task_force: Option<&TaskForce>, more: Vec<Cell>) -> Vec<Cell> {
     let mut out = vec![Cell::link("Task forces", "/")];
     if let Some(tf) = task_force {
         out.push(Cell::link(tf.name.clone(), tf_href(tf.id)));
@@ -132,12 +132,12 @@ fn county_names(fips: &[String]) -> Vec<String> {
 }
 
 /// What a submitted form led to: where to go next, or the form again with its errors.
-enum Outcome {
+pub(super) enum Outcome {
     Done(String),
     Refused(Invalid),
 }
 
-fn outcome<T>(
+pub(super) fn outcome<T>(
     result: Result<T, AppError>,
     next: impl FnOnce(&T) -> String,
 ) -> Result<Outcome, PageError> {
@@ -152,7 +152,7 @@ fn outcome<T>(
     }
 }
 
-fn respond(outcome: Outcome, form: impl FnOnce() -> FormPage) -> Response {
+pub(super) fn respond(outcome: Outcome, form: impl FnOnce() -> FormPage) -> Response {
     match outcome {
         Outcome::Done(href) => Redirect::to(&format!("{href}?saved=1")).into_response(),
         Outcome::Refused(invalid) => (
@@ -163,17 +163,17 @@ fn respond(outcome: Outcome, form: impl FnOnce() -> FormPage) -> Response {
     }
 }
 
-struct FormSpec<'a> {
-    task_force: Option<&'a TaskForce>,
-    section: Option<(&'static str, String)>,
-    title: String,
-    action: String,
-    cancel: String,
-    version: Option<i64>,
-    fields: Vec<Field>,
+pub(super) struct FormSpec<'a> {
+    pub(super) task_force: Option<&'a TaskForce>,
+    pub(super) section: Option<(&'static str, String)>,
+    pub(super) title: String,
+    pub(super) action: String,
+    pub(super) cancel: String,
+    pub(super) version: Option<i64>,
+    pub(super) fields: Vec<Field>,
 }
 
-fn form_page(v: &Viewer, spec: FormSpec<'_>) -> FormPage {
+pub(super) fn form_page(v: &Viewer, spec: FormSpec<'_>) -> FormPage {
     let mut more = Vec::new();
     if let Some((text, href)) = spec.section {
         more.push(Cell::link(text, href));
@@ -197,7 +197,7 @@ fn form_page(v: &Viewer, spec: FormSpec<'_>) -> FormPage {
 }
 
 /// Reads the form; a field that cannot even be read is refused before any use case runs.
-fn read<T>(
+pub(super) fn read<T>(
     form: &FormData,
     read: fn(&FormData) -> Result<T, Invalid>,
 ) -> Result<(T, Option<i64>), Invalid> {
@@ -214,7 +214,7 @@ fn read<T>(
     }
 }
 
-fn missing_version() -> Invalid {
+pub(super) fn missing_version() -> Invalid {
     Invalid::one(
         "version",
         "the form is missing the record's version; reload the page and try again",
@@ -450,7 +450,7 @@ struct ListSpec<'a> {
 
 /// Whether the viewer may do `action` to records of `kind` in `tf` (to offer the button or not;
 /// the use case asks the policy again).
-fn may(v: &Viewer, action: Action, kind: ResourceKind, tf: TaskForceId) -> bool {
+pub(super) fn may(v: &Viewer, action: Action, kind: ResourceKind, tf: TaskForceId) -> bool {
     decide(
         &v.principal,
         action,

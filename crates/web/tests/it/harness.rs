@@ -186,9 +186,11 @@ impl Site {
     pub async fn demo() -> Self {
         let (store, db) = open_store().await;
         let clock = Arc::new(FixedClock::new(demo::demo_epoch()));
-        let app = App::new(store, clock.clone(), demo::DEMO_SEED).with_relying_party(
-            RelyingParty::new("http://localhost:8080").expect("a relying party"),
-        );
+        let app = App::new(store, clock.clone(), demo::DEMO_SEED)
+            .with_relying_party(
+                RelyingParty::new("http://localhost:8080").expect("a relying party"),
+            )
+            .with_keyring(test_keyring());
         demo::seed(&app).await.expect("seed the demo network");
         let mut site = Self::new(app, clock, db, String::new());
         site.default_email = site
@@ -208,7 +210,7 @@ impl Site {
             .single()
             .expect("a valid instant");
         let clock = Arc::new(FixedClock::new(at));
-        let app = App::new(store, clock.clone(), [7u8; 32]);
+        let app = App::new(store, clock.clone(), [7u8; 32]).with_keyring(test_keyring());
         let office = app
             .create_task_force(
                 &SYSTEM,
@@ -837,4 +839,12 @@ pub fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
         .trim()
         .to_owned()
+}
+
+/// A master key for tests (encryption at rest needs one).
+pub fn test_keyring() -> taskforce_app::Keyring {
+    taskforce_app::Keyring::new(
+        taskforce_app::MasterKey::from_bytes(&[42u8; 32]).expect("a master key"),
+        Vec::new(),
+    )
 }
