@@ -283,8 +283,27 @@ pub async fn existing_demo(app: &App) -> Result<Option<bool>> {
     Ok(Some(demo))
 }
 
-/// Builds the demo network in an empty database.
+/// Builds the demo network in an empty database and, when the app holds a master key, its
+/// caseload ([`crate::demo_cases`]).
 pub async fn seed(app: &App) -> Result<DemoSummary> {
+    let mut summary = seed_network(app).await?;
+    // The caseload needs a master key: its narratives and notes are sealed.
+    if app.has_keyring() {
+        for (index, tf) in summary.task_forces.iter().enumerate() {
+            let written = crate::demo_cases::seed_caseload(app, tf, index).await?;
+            summary.caseload.cases += written.cases;
+            summary.caseload.persons += written.persons;
+            summary.caseload.notes += written.notes;
+        }
+    } else {
+        tracing::warn!("no master key: the demo network is built without its caseload");
+    }
+    Ok(summary)
+}
+
+/// Builds the demo network only (task forces, organizations, members, MOUs, awards, accounts),
+/// without cases: for tests that need the people but not a thousand case writes.
+pub async fn seed_network(app: &App) -> Result<DemoSummary> {
     let mut rng = ChaCha8Rng::from_seed(DEMO_SEED);
     let mut used_names = std::collections::BTreeSet::new();
     let password_hash = app.hash_password(DEMO_PASSWORD)?;
@@ -520,17 +539,6 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             .await?;
         }
         summary.task_forces.push(tf);
-    }
-    // The caseload needs a master key: its narratives and notes are sealed.
-    if app.has_keyring() {
-        for (index, tf) in summary.task_forces.iter().enumerate() {
-            let written = crate::demo_cases::seed_caseload(app, tf, index).await?;
-            summary.caseload.cases += written.cases;
-            summary.caseload.persons += written.persons;
-            summary.caseload.notes += written.notes;
-        }
-    } else {
-        tracing::warn!("no master key: the demo network is built without its caseload");
     }
     Ok(summary)
 }

@@ -157,13 +157,12 @@ async fn measure(args: &CasesArgs, database: &str) -> Result<Report> {
     println!("== {backend}: {} ==", url.redacted());
     let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
     store.migrate().await?;
-    // The demo network (task forces, organizations, members) without its caseload: the demo
-    // builder gets no master key.
+    // The demo network (task forces, organizations, members, accounts) without its caseload.
     let network = demo::demo_app(store.clone());
     let existing = demo::existing_demo(&network).await?;
     match existing {
         None => {
-            demo::seed(&network).await?;
+            demo::seed_network(&network).await?;
         }
         Some(true) if args.reuse => {}
         Some(true) => bail!(
@@ -293,7 +292,7 @@ async fn measure(args: &CasesArgs, database: &str) -> Result<Report> {
 
     let (page, bare) = measure_pages(args, &app, tf, &investigator).await?;
     println!(
-        "case page: {} clients, {} s each, over HTTP on 127.0.0.1",
+        "case page: an investigator's token, {} clients, {} s each, over HTTP on 127.0.0.1",
         args.clients, args.seconds
     );
     println!(
@@ -301,7 +300,7 @@ async fn measure(args: &CasesArgs, database: &str) -> Result<Report> {
         "handler", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms"
     );
     for (name, l) in [
-        ("case page (App::case_view as investigator)", &page),
+        ("case (real router, GET /api/v1/cases/{id})", &page),
         ("bare axum handler reading one row", &bare),
     ] {
         println!(
@@ -401,8 +400,15 @@ impl QueryClass {
 
 struct PageState {
     app: App,
-    actor: Actor,
     tf: TaskForceId,
+}
+
+/// Where a measure sends its requests.
+#[derive(Clone)]
+struct Target {
+    address: std::net::SocketAddr,
+    prefix: &'static str,
+    authorization: Option<String>,
 }
 
 /// Serves the case page and the bare handler on 127.0.0.1 and drives each with the clients.
@@ -433,18 +439,32 @@ async fn measure_pages(
     if ids.is_empty() {
         bail!("the investigator's agency holds no case to open");
     }
-    // A case page as the product reads it: the policy, the whole view of the case (decrypting
-    // its summary and notes), and the audit entry of the read; served as JSON.
-    async fn case_page(State(s): State<Arc<PageState>>, Path(id): Path<uuid::Uuid>) -> Response {
-        match s.app.case_view(&s.actor, s.tf, CaseId(id)).await {
-            Ok(view) => match serde_json::to_vec(&view) {
-                Ok(body) => ([("content-type", "application/json")], body).into_response(),
-                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            },
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-        }
-    }
-    // The baseline: one row by its key, from the same pool.
+    // The case as the product serves it: the real router (token check, policy, the whole view
+    // of the case with its summary and notes decrypted, the audit entry of the read, JSON), at
+    // the API's address. The HTML page /cases/{id} reads the same view but needs a session that
+    // passed a second factor, which a benchmark client cannot enrol.
+    let system = Actor::System("bench");
+    let Some(owner) = investigator.principal() else {
+        bail!("the case page is read by a member");
+    };
+    let (_, secret) = app
+        .create_token(
+            &system,
+            owner,
+            "benchmark",
+            taskforce_domain::identity::TokenScope::Read,
+            None,
+        )
+        .await?;
+    let bearer = format!("Bearer {secret}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let product_address = listener.local_addr()?;
+    let product = tokio::spawn(taskforce_web::serve(
+        listener,
+        app.clone(),
+        taskforce_web::WebConfig::default(),
+    ));
+    // The baseline: a bare axum handler reading one row by its key, from the same pool.
     async fn bare_row(State(s): State<Arc<PageState>>, Path(id): Path<uuid::Uuid>) -> Response {
         let Ok(mut conn) = s.app.store().conn().await else {
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -461,32 +481,40 @@ async fn measure_pages(
     }
     let state = Arc::new(PageState {
         app: app.clone(),
-        actor: investigator.clone(),
         tf,
     });
     let router = axum::Router::new()
-        .route("/cases/{id}", get(case_page))
         .route("/bare/{id}", get(bare_row))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let bare_address = listener.local_addr()?;
+    let bare_server = tokio::spawn(async move { axum::serve(listener, router).await });
     let ids = Arc::new(ids);
     // Warm both paths, then measure each with the same clients and the same case ids.
-    drive(address, &ids, "/cases/", args.clients, Duration::from_secs(1)).await?;
-    drive(address, &ids, "/bare/", args.clients, Duration::from_secs(1)).await?;
+    let page_at = Target {
+        address: product_address,
+        prefix: "/api/v1/cases/",
+        authorization: Some(bearer),
+    };
+    let bare_at = Target {
+        address: bare_address,
+        prefix: "/bare/",
+        authorization: None,
+    };
+    drive(&page_at, &ids, args.clients, Duration::from_secs(1)).await?;
+    drive(&bare_at, &ids, args.clients, Duration::from_secs(1)).await?;
     let seconds = Duration::from_secs(args.seconds.max(1));
-    let page = drive(address, &ids, "/cases/", args.clients, seconds).await?;
-    let bare = drive(address, &ids, "/bare/", args.clients, seconds).await?;
-    server.abort();
+    let page = drive(&page_at, &ids, args.clients, seconds).await?;
+    let bare = drive(&bare_at, &ids, args.clients, seconds).await?;
+    product.abort();
+    bare_server.abort();
     Ok((page, bare))
 }
 
 /// `clients` connections, each asking for random cases one after another for `length`.
 async fn drive(
-    address: std::net::SocketAddr,
+    target: &Target,
     ids: &Arc<Vec<CaseId>>,
-    prefix: &'static str,
     clients: usize,
     length: Duration,
 ) -> Result<Latencies> {
@@ -494,14 +522,18 @@ async fn drive(
     let mut handles = Vec::new();
     for client in 0..clients {
         let ids = ids.clone();
+        let target = target.clone();
         handles.push(tokio::spawn(async move {
             let mut rng = ChaCha8Rng::seed_from_u64(client as u64);
-            let mut stream = HttpClient::connect(address).await?;
+            let mut stream = HttpClient::connect(target.address).await?;
+            let prefix = target.prefix;
             let mut samples = Vec::new();
             while started.elapsed() < length {
                 let id = ids.choose(&mut rng).copied().context("no ids")?;
                 let at = Instant::now();
-                let status = stream.get(&format!("{prefix}{id}")).await?;
+                let status = stream
+                    .get(&format!("{prefix}{id}"), target.authorization.as_deref())
+                    .await?;
                 if status != 200 {
                     bail!("GET {prefix}{id} answered {status}");
                 }
@@ -535,8 +567,11 @@ impl HttpClient {
         })
     }
 
-    async fn get(&mut self, path: &str) -> Result<u16> {
-        let request = format!("GET {path} HTTP/1.1\r\nhost: bench\r\n\r\n");
+    async fn get(&mut self, path: &str, authorization: Option<&str>) -> Result<u16> {
+        let request = match authorization {
+            Some(a) => format!("GET {path} HTTP/1.1\r\nhost: bench\r\nauthorization: {a}\r\n\r\n"),
+            None => format!("GET {path} HTTP/1.1\r\nhost: bench\r\n\r\n"),
+        };
         let mut out = request.as_bytes();
         while !out.is_empty() {
             self.stream.writable().await?;

@@ -223,7 +223,15 @@ async fn run(command: Command) -> Result<ExitCode> {
             match demo::existing_demo(&seeding).await? {
                 None => {
                     eprintln!("Creating the demo network in {} ...", url.redacted());
-                    demo::seed(&seeding).await?;
+                    let started = std::time::Instant::now();
+                    let summary = demo::seed(&seeding).await?;
+                    eprintln!(
+                        "Demo caseload: {} cases, {} persons, {} notes (built in {:.1} s)",
+                        summary.caseload.cases,
+                        summary.caseload.persons,
+                        summary.caseload.notes,
+                        started.elapsed().as_secs_f64()
+                    );
                 }
                 Some(true) => eprintln!("Using the demo network already in {}", url.redacted()),
                 Some(false) => bail!(
