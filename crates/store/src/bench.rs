@@ -215,13 +215,11 @@ pub async fn case_title(
     tf: TaskForceId,
     id: CaseId,
 ) -> Result<Option<String>> {
-    Ok(
-        sqlx::query("SELECT title FROM cases WHERE task_force_id = $1 AND id = $2")
-            .bind(tf.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|row| row.text("title"))
-            .transpose()?,
-    )
+    sqlx::query("SELECT title FROM cases WHERE task_force_id = $1 AND id = $2")
+        .bind(tf.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.text("title"))
+        .transpose()
 }

@@ -224,8 +224,8 @@ async fn measure(args: &CasesArgs, database: &str) -> Result<Report> {
         println!("reusing {cases} cases and {notes} notes already loaded");
     }
 
-    let investigator = member_acting_as(&app, tf, Role::Investigator, |k| k.is_law_enforcement())
-        .await?;
+    let investigator =
+        member_acting_as(&app, tf, Role::Investigator, |k| k.is_law_enforcement()).await?;
     let advocate = member_acting_as(&app, tf, Role::Advocate, |k| {
         k == OrganizationKind::VictimServiceProvider
     })
