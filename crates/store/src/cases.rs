@@ -190,6 +190,23 @@ pub async fn case(
         .transpose()
 }
 
+/// The id of the case with this reference, if any (for linking by a reference a partner gave).
+pub async fn case_by_reference(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    reference: &str,
+) -> Result<Option<CaseId>> {
+    Ok(
+        sqlx::query("SELECT id FROM cases WHERE task_force_id = $1 AND reference = $2")
+            .bind(tf.to_string())
+            .bind(reference.to_uppercase())
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| row.uuid("id").map(CaseId))
+            .transpose()?,
+    )
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
     pub kind: Option<CaseKind>,

@@ -6,4 +6,5 @@
 
 mod audit;
 mod demo_caseload;
+mod encryption;
 mod passkeys;

@@ -1520,27 +1520,23 @@ async fn add_part(
                 )
                 .await
         }
-        Part::Link => {
-            let reference = t("reference").trim().to_uppercase();
-            let filter = CaseFilter {
-                text: Some(reference.clone()),
-                ..CaseFilter::default()
-            };
-            let found = s
-                .app
-                .cases(&v.actor, tf, &filter, 20, 0)
-                .await?
-                .0
-                .into_iter()
-                .find(|c| c.reference == reference);
-            match found {
-                Some(other) => s.app.link_cases(&v.actor, tf, id, other.id).await,
-                None => Err(AppError::Invalid(Invalid::one(
-                    "reference",
-                    "is not the reference of a case you may open",
-                ))),
-            }
-        }
+        Part::Link => s
+            .app
+            .link_by_reference(&v.actor, tf, id, &t("reference"))
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(invalid) => AppError::Invalid(Invalid {
+                    errors: invalid
+                        .errors
+                        .into_iter()
+                        .map(|mut f| {
+                            f.field = "reference".into();
+                            f
+                        })
+                        .collect(),
+                }),
+                other => other,
+            }),
         Part::Team => {
             let input = TeamGrantInput {
                 organization_id: form.optional_id("organization_id", &mut invalid),
