@@ -1014,7 +1014,7 @@ impl Writer<'_> {
                 },
             )
             .await?;
-            let prs_age = age - self.rng.gen_range(60..=age.min(140).max(61));
+            let prs_age = age - self.rng.gen_range(60..=age.clamp(61, 140));
             let prs_age = prs_age.max(20);
             let (status, closed) = self.status(prs_age);
             let prosecution = app
