@@ -191,7 +191,9 @@ impl Site {
                 RelyingParty::new("http://localhost:8080").expect("a relying party"),
             )
             .with_keyring(test_keyring());
-        demo::seed(&app).await.expect("seed the demo network");
+        demo::seed_network(&app)
+            .await
+            .expect("seed the demo network");
         let mut site = Self::new(app, clock, db, String::new());
         site.default_email = site
             .member_for_role(NORTH_DAKOTA, Role::Coordinator)
