@@ -11,6 +11,7 @@ pub mod ids;
 pub mod passkeys;
 pub mod reference;
 pub mod structure;
+pub mod threat;
 pub mod validation;
 
 pub use ids::*;
