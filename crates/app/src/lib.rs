@@ -16,6 +16,7 @@ mod error;
 pub mod identity;
 pub mod passkeys;
 pub mod structure;
+pub mod threat;
 
 pub use actor::Actor;
 pub use audit::AuditVerification;

@@ -67,6 +67,14 @@ pub enum ResourceKind {
     AuditLog,
     /// A member's own personal access tokens.
     ApiToken,
+    /// Public data imported for the threat assessment (CBP, NASS, H-2A/H-2B, WHD) and the
+    /// rows behind each score.
+    ThreatData,
+    /// Threat-assessment models (weights over a data snapshot) and the assessment they give:
+    /// public data and aggregates only.
+    ThreatModel,
+    /// Outreach plans made from a finding, their activities, and the focus industries.
+    OutreachPlan,
 }
 
 impl ResourceKind {
@@ -81,6 +89,9 @@ impl ResourceKind {
         ResourceKind::AccessReview,
         ResourceKind::AuditLog,
         ResourceKind::ApiToken,
+        ResourceKind::ThreatData,
+        ResourceKind::ThreatModel,
+        ResourceKind::OutreachPlan,
     ];
 
     pub fn code(self) -> &'static str {
@@ -95,6 +106,9 @@ impl ResourceKind {
             ResourceKind::AccessReview => "access_review",
             ResourceKind::AuditLog => "audit_log",
             ResourceKind::ApiToken => "api_token",
+            ResourceKind::ThreatData => "threat_data",
+            ResourceKind::ThreatModel => "threat_model",
+            ResourceKind::OutreachPlan => "outreach_plan",
         }
     }
 }
@@ -375,6 +389,51 @@ pub const ROLE_PERMISSIONS: &[Permission] = &[
         &[List, Read, Export],
         Reach::TaskForce,
     ),
+    // The threat assessment holds only public data and aggregates. The analyst imports the
+    // data and keeps the models; the partners who act on it read it; the coordinator, who
+    // turns findings into outreach, writes the outreach plans and the focus industries.
+    // Community partners, administrators, auditors and network staff have no part in it.
+    p(
+        R::Analyst,
+        K::ThreatData,
+        &[List, Read, Create, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Coordinator, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Supervisor, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Investigator, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Advocate, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Navigator, K::ThreatData, READ, Reach::TaskForce),
+    p(
+        R::Analyst,
+        K::ThreatModel,
+        &[List, Read, Create, Update, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Coordinator,
+        K::ThreatModel,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Supervisor,
+        K::ThreatModel,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Investigator, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Advocate, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Navigator, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Coordinator, K::OutreachPlan, WRITE, Reach::TaskForce),
+    p(R::Analyst, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Supervisor, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Investigator, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Advocate, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Navigator, K::OutreachPlan, READ, Reach::TaskForce),
 ];
 
 /// Every member may keep their own API tokens, whatever their role.

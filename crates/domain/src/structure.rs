@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 /// An input that passed validation. Only this crate can make one.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Valid<T>(T);
+pub struct Valid<T>(pub(crate) T);
 
 impl<T> Valid<T> {
     pub fn get(&self) -> &T {

@@ -14,6 +14,7 @@
 
 pub mod geo;
 pub mod import;
+pub mod plan;
 pub mod score;
 
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,8 @@ pub struct Industry {
     pub naics: &'static [&'static str],
     /// Polaris typology type numbers (1-25, DOMAIN.md).
     pub typology: &'static [u8],
-    /// Work that goes on all year, which the seasonal H-2A program does not cover (dairy).
+    /// Farm work that goes on all year (dairy, livestock), which the seasonal H-2A program does
+    /// not cover: its workers have neither the program's protections nor, often, papers.
     pub year_round: bool,
     /// Partners a task force usually engages for outreach in this industry.
     pub partners: &'static str,
@@ -124,27 +126,27 @@ pub const INDUSTRIES: &[Industry] = &[
         "Forest products associations; state forestry agency; H-2B employers' associations"),
     industry("23", "Construction", &["23"], &[14], false,
         "Building trades councils; worker centers; OSHA area office"),
-    industry("3116", "Meat and poultry processing", &["3116"], &[20], true,
+    industry("3116", "Meat and poultry processing", &["3116"], &[20], false,
         "Processing plant unions; occupational health clinics; consulates"),
-    industry("31", "Manufacturing (other)", &["31", "32", "33"], &[20], true,
+    industry("31", "Manufacturing (other)", &["31", "32", "33"], &[20], false,
         "Manufacturers' associations; staffing agency regulators; worker centers"),
-    industry("561720", "Janitorial and commercial cleaning", &["561720"], &[19], true,
+    industry("561720", "Janitorial and commercial cleaning", &["561720"], &[19], false,
         "Building-service unions; property managers; worker centers"),
     industry("561730", "Landscaping services", &["561730"], &[16], false,
         "Landscaping trade associations; H-2B employers' associations; consulates"),
-    industry("721", "Hotels and accommodation", &["721"], &[15, 1], true,
+    industry("721", "Hotels and accommodation", &["721"], &[15, 1], false,
         "Hotel and lodging association; hospitality unions; tourism bureau"),
-    industry("722", "Restaurants and food service", &["722"], &[9, 6], true,
+    industry("722", "Restaurants and food service", &["722"], &[9, 6], false,
         "Restaurant association; food-service worker centers; health department inspectors"),
-    industry("8121", "Personal care (nail salons, massage, beauty)", &["8121"], &[13, 2], true,
+    industry("8121", "Personal care (nail salons, massage, beauty)", &["8121"], &[13, 2], false,
         "State cosmetology and massage licensing boards; community health workers"),
-    industry("621610", "Home health care", &["621610"], &[24, 5], true,
+    industry("621610", "Home health care", &["621610"], &[24, 5], false,
         "Home-care agencies; health-care worker unions; aging services"),
-    industry("623", "Nursing and residential care", &["623"], &[24], true,
+    industry("623", "Nursing and residential care", &["623"], &[24], false,
         "Nursing-home associations; long-term care ombudsman"),
     industry("713", "Amusement, carnivals and recreation", &["713"], &[22, 25], false,
         "Fair and carnival associations; county fair boards; H-2B employers' associations"),
-    industry("814", "Private households (domestic work)", &["814"], &[5], true,
+    industry("814", "Private households (domestic work)", &["814"], &[5], false,
         "Domestic workers' alliance; consulates; faith communities"),
 ];
 

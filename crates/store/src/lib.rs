@@ -16,6 +16,7 @@ mod error;
 pub mod identity;
 pub mod passkeys;
 pub mod structure;
+pub mod threat;
 mod values;
 
 pub use connect::{Backend, Create, DatabaseUrl, Store, Tx};

@@ -4,6 +4,7 @@
 //! clock and entropy, and starts the web server. It holds no business rule.
 
 mod audit;
+mod threat;
 mod users;
 
 use anyhow::{bail, Context, Result};
@@ -57,6 +58,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Threat assessment: import public data (CBP, NASS, H-2A, H-2B, WHD); benchmark the import.
+    Threat {
+        #[command(subcommand)]
+        command: threat::ThreatCommand,
     },
 }
 
@@ -153,6 +159,7 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Audit { command } => audit::run(command).await,
+        Command::Threat { command } => threat::run(command).await,
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Migrate(args) => {

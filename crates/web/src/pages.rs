@@ -5,6 +5,7 @@ mod audit;
 mod passkeys;
 mod session;
 mod structure;
+mod threat;
 
 use crate::AppState;
 use axum::Router;
@@ -15,4 +16,5 @@ pub fn routes() -> Router<AppState> {
         .merge(passkeys::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(threat::routes())
 }

@@ -8,7 +8,7 @@
 use super::geo;
 use super::measure as m;
 use super::{industry_at_level, industry_of, naics_digits, Record, Source, COUNTY_CONTEXT};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What became of one row.
@@ -278,8 +278,11 @@ impl Parser {
         }
         if industry != COUNTY_CONTEXT {
             measures.insert(m::ESTABLISHMENTS.to_owned(), est);
-            if let Ok(Value::Number(v)) = number(self.get(fields, "ap")) {
-                measures.insert(m::PAYROLL.to_owned(), v);
+            // Payroll is withheld with employment (written as 0).
+            if !suppressed {
+                if let Ok(Value::Number(v)) = number(self.get(fields, "ap")) {
+                    measures.insert(m::PAYROLL.to_owned(), v);
+                }
             }
         }
         RowOutcome::Keep {
@@ -643,7 +646,7 @@ fn empflag_midpoint(flag: &str) -> Option<f64> {
 }
 
 /// What an import did, for the person who ran it (and the audit log).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub source: String,
     pub file_name: String,

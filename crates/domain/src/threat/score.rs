@@ -218,12 +218,16 @@ pub fn cell_measures<'a>(facts: impl IntoIterator<Item = Fact<'a>>) -> Vec<Cell>
                 }
             }
         }
-        let workers = employees + hired.unwrap_or(0.0);
-        if employees > 0.0 || hired.is_some() {
+        // Temporary visa workers are workers of the industry too: where no count of workers is
+        // published (crops, whose hired labor NASS gives only for all farms), they are the floor.
+        let h2a = get(&cell.measures, m::H2A_CERTIFIED).unwrap_or(0.0);
+        let h2b = get(&cell.measures, m::H2B_CERTIFIED).unwrap_or(0.0);
+        let workers = (employees + hired.unwrap_or(0.0)).max(h2a + h2b);
+        if workers > 0.0 || hired.is_some() {
             cell.measures.insert(m::WORKERS.to_owned(), workers);
             cell.derivations.insert(
                 m::WORKERS.to_owned(),
-                "employees (County Business Patterns) + hired farm workers (NASS)".into(),
+                "employees (County Business Patterns) + hired farm workers (NASS), at least the temporary visa workers certified".into(),
             );
         }
         let county_workers = ctx.map(|c| {
@@ -236,8 +240,6 @@ pub fn cell_measures<'a>(facts: impl IntoIterator<Item = Fact<'a>>) -> Vec<Cell>
                 "all employees in the county (County Business Patterns) + all hired farm workers (NASS)".into(),
             );
         }
-        let h2a = get(&cell.measures, m::H2A_CERTIFIED).unwrap_or(0.0);
-        let h2b = get(&cell.measures, m::H2B_CERTIFIED).unwrap_or(0.0);
         cell.measures.insert(m::VISA_CERTIFIED.to_owned(), h2a + h2b);
         let year_round = industry_by_code(&cell.industry).is_some_and(|i| i.year_round);
         let uncovered = if year_round { (workers - h2a).max(0.0) } else { 0.0 };

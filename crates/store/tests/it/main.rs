@@ -12,3 +12,4 @@ mod identity;
 mod open;
 mod passkeys;
 mod structure;
+mod threat;

@@ -17,4 +17,5 @@ mod routes;
 mod service;
 mod sessions;
 mod tenancy;
+mod threat;
 mod tokens;

@@ -358,6 +358,83 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/task-forces/{tf}/awards/{id}",
         Policy(K::FundingAward, Update),
     ),
+    // The threat assessment (public data and aggregates), its exports, and outreach plans.
+    route("GET", "/task-forces/{tf}/threat", Policy(K::ThreatModel, Read)),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/map.json",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/cells/{industry}/{fips}",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/assessment.csv",
+        Policy(K::ThreatModel, Export),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/report",
+        Policy(K::ThreatModel, Export),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/compare",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/models",
+        Policy(K::ThreatModel, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/models",
+        Policy(K::ThreatModel, Create),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/data",
+        Policy(K::ThreatData, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/data",
+        Policy(K::ThreatData, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/focus",
+        Policy(K::OutreachPlan, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach",
+        Policy(K::OutreachPlan, List),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach/new",
+        Policy(K::OutreachPlan, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/outreach/new",
+        Policy(K::OutreachPlan, Create),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach/{id}",
+        Policy(K::OutreachPlan, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/outreach/{id}/activities",
+        Policy(K::OutreachPlan, Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -607,7 +684,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         Some("members") => ids.member.clone(),
         Some("mous") => ids.mou.clone(),
         Some("awards") => ids.award.clone(),
-        _ if route.path.contains("/tokens/") || route.path.contains("/security-keys/") => {
+        _ if route.path.contains("/tokens/")
+            || route.path.contains("/security-keys/")
+            || route.path.contains("/outreach/{id}") =>
+        {
             (UNKNOWN.to_owned(), 0)
         }
         _ => (String::new(), ids.tf_version),
@@ -617,7 +697,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{tf}", &ids.tf)
         .replace("{id}", &id)
         .replace("{member}", &ids.no_account)
-        .replace("{*path}", "app.css");
+        .replace("{*path}", "app.css")
+        // North Dakota has no threat data: a finding there does not exist.
+        .replace("{industry}", "112120")
+        .replace("{fips}", "38017");
     let method = route.method;
     let mut probe = Probe {
         uri,
@@ -629,6 +712,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         if route.path == "/sign-in/second-factor" {
             // Already done: back to where the member was going.
             probe.ok = StatusCode::SEE_OTHER;
+        }
+        // Nothing there: no finding (North Dakota imported no data), no such plan.
+        if route.path.ends_with("/cells/{industry}/{fips}")
+            || route.path == "/task-forces/{tf}/outreach/{id}"
+        {
+            probe.ok = StatusCode::NOT_FOUND;
         }
         return probe;
     }
