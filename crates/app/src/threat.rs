@@ -163,7 +163,10 @@ impl App {
             });
         let mut record = csv::ByteRecord::new();
         let header = match csv.read_byte_record(&mut record) {
-            Ok(true) => fields_of(&record),
+            Ok(true) => fields_of(&record)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect::<Vec<String>>(),
             Ok(false) => return Err(Invalid::one("file", "is empty").into()),
             Err(e) => return Err(Invalid::one("file", format!("could not be read: {e}")).into()),
         };
@@ -199,7 +202,7 @@ impl App {
             }
             let line = record.position().map_or(report.lines + 2, |p| p.line());
             let fields = fields_of(&record);
-            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+            let refs: Vec<&str> = fields.iter().map(|f| f.as_ref()).collect();
             let outcome = parser.row(line, &refs);
             batch.extend(report.count(line, outcome));
             if batch.len() >= IMPORT_BATCH {
@@ -580,10 +583,8 @@ impl App {
     }
 }
 
-/// The fields of a row as text (bytes that are not UTF-8 become U+FFFD, never a panic).
-fn fields_of(record: &csv::ByteRecord) -> Vec<String> {
-    record
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect()
+/// The fields of a row as text (bytes that are not UTF-8 become U+FFFD, never a panic);
+/// borrowed, not copied, when they are UTF-8 already.
+fn fields_of(record: &csv::ByteRecord) -> Vec<std::borrow::Cow<'_, str>> {
+    record.iter().map(String::from_utf8_lossy).collect()
 }

@@ -604,14 +604,27 @@ pub enum Value {
 /// Reads `1,234`, `$1,234.50`, `12`, `(D)`, `(Z)`, `N`, ``.
 pub fn number(text: &str) -> Result<Value, String> {
     let text = text.trim();
-    match text.to_uppercase().as_str() {
-        "" => return Ok(Value::Empty),
-        "(D)" | "(S)" | "(NA)" | "(X)" | "N" | "D" | "S" => return Ok(Value::Withheld),
-        "(Z)" => return Ok(Value::LessThanHalf),
-        _ => {}
+    if text.is_empty() {
+        return Ok(Value::Empty);
     }
-    let cleaned: String = text.chars().filter(|c| *c != ',' && *c != '$').collect();
-    match cleaned.parse::<f64>() {
+    if ["(D)", "(S)", "(NA)", "(X)", "N", "D", "S"]
+        .iter()
+        .any(|flag| text.eq_ignore_ascii_case(flag))
+    {
+        return Ok(Value::Withheld);
+    }
+    if text.eq_ignore_ascii_case("(Z)") {
+        return Ok(Value::LessThanHalf);
+    }
+    let parsed = if text.contains([',', '$']) {
+        text.chars()
+            .filter(|c| *c != ',' && *c != '$')
+            .collect::<String>()
+            .parse::<f64>()
+    } else {
+        text.parse::<f64>()
+    };
+    match parsed {
         Ok(v) if v.is_finite() => Ok(Value::Number(v)),
         _ => Err(format!("{:?} is not a number", truncate(text, 40))),
     }

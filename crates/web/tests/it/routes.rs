@@ -754,6 +754,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/security-keys/authenticate/finish" => StatusCode::SEE_OTHER,
         // A check of the audit chain, shown on the audit page.
         "/audit/verify" => StatusCode::OK,
+        // No such outreach plan to record an activity of.
+        "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
