@@ -522,11 +522,31 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
 const THREAT_FILES: &[(taskforce_domain::threat::Source, &str, &[u8])] = {
     use taskforce_domain::threat::Source;
     &[
-        (Source::Cbp, "cbp22co.txt", include_bytes!("../demo-data/threat/cbp22co.txt")),
-        (Source::Nass, "nass_census2022_wny.csv", include_bytes!("../demo-data/threat/nass_census2022_wny.csv")),
-        (Source::H2a, "h2a_disclosure_fy2024_wny.csv", include_bytes!("../demo-data/threat/h2a_disclosure_fy2024_wny.csv")),
-        (Source::H2b, "h2b_disclosure_fy2024_wny.csv", include_bytes!("../demo-data/threat/h2b_disclosure_fy2024_wny.csv")),
-        (Source::Whd, "whd_whisard_wny.csv", include_bytes!("../demo-data/threat/whd_whisard_wny.csv")),
+        (
+            Source::Cbp,
+            "cbp22co.txt",
+            include_bytes!("../demo-data/threat/cbp22co.txt"),
+        ),
+        (
+            Source::Nass,
+            "nass_census2022_wny.csv",
+            include_bytes!("../demo-data/threat/nass_census2022_wny.csv"),
+        ),
+        (
+            Source::H2a,
+            "h2a_disclosure_fy2024_wny.csv",
+            include_bytes!("../demo-data/threat/h2a_disclosure_fy2024_wny.csv"),
+        ),
+        (
+            Source::H2b,
+            "h2b_disclosure_fy2024_wny.csv",
+            include_bytes!("../demo-data/threat/h2b_disclosure_fy2024_wny.csv"),
+        ),
+        (
+            Source::Whd,
+            "whd_whisard_wny.csv",
+            include_bytes!("../demo-data/threat/whd_whisard_wny.csv"),
+        ),
     ]
 };
 
@@ -549,10 +569,21 @@ async fn seed_threat_assessment(app: &App, tf: TaskForceId) -> Result<()> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    app.save_threat_model(&DEMO, tf, "Labor-law enforcement weighed more", &enforcement)
-        .await?;
-    app.set_threat_focus(&DEMO, tf, "112120", true, "Year-round dairy work outside the H-2A program")
-        .await?;
+    app.save_threat_model(
+        &DEMO,
+        tf,
+        "Labor-law enforcement weighed more",
+        &enforcement,
+    )
+    .await?;
+    app.set_threat_focus(
+        &DEMO,
+        tf,
+        "112120",
+        true,
+        "Year-round dairy work outside the H-2A program",
+    )
+    .await?;
     let plan = app
         .create_outreach_plan(
             &DEMO,
@@ -570,9 +601,30 @@ async fn seed_threat_assessment(app: &App, tf: TaskForceId) -> Result<()> {
         )
         .await?;
     for (day, kind, what, contacts, trained, tips) in [
-        ("2025-11-04", "meeting", "Met the extension dairy team about farm visits.", "4", "0", "0"),
-        ("2025-12-09", "training", "Trained clinic and extension staff on labor-trafficking indicators.", "0", "18", "0"),
-        ("2026-01-08", "site_visit", "Visits with the cooperative's field staff; know-your-rights cards in Spanish.", "31", "0", "2"),
+        (
+            "2025-11-04",
+            "meeting",
+            "Met the extension dairy team about farm visits.",
+            "4",
+            "0",
+            "0",
+        ),
+        (
+            "2025-12-09",
+            "training",
+            "Trained clinic and extension staff on labor-trafficking indicators.",
+            "0",
+            "18",
+            "0",
+        ),
+        (
+            "2026-01-08",
+            "site_visit",
+            "Visits with the cooperative's field staff; know-your-rights cards in Spanish.",
+            "31",
+            "0",
+            "2",
+        ),
     ] {
         app.add_outreach_activity(
             &DEMO,

@@ -193,7 +193,11 @@ impl App {
                     let line = e.position().map_or(report.lines + 2, |p| p.line());
                     // A malformed row (bad quoting) is rejected; a failed read stops everything.
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        return Err(Invalid::one("file", format!("could not be read at line {line}: {e}")).into());
+                        return Err(Invalid::one(
+                            "file",
+                            format!("could not be read at line {line}: {e}"),
+                        )
+                        .into());
                     }
                     report.lines += 1;
                     report.reject(line, format!("unreadable row: {e}"));
@@ -263,7 +267,11 @@ impl App {
         let counties = self.counties_of(tf).await?;
         let mut conn = self.store().conn().await?;
         let model = match version {
-            Some(v) => Some(db::model(&mut conn, tf, v).await?.ok_or(AppError::NotFound)?),
+            Some(v) => Some(
+                db::model(&mut conn, tf, v)
+                    .await?
+                    .ok_or(AppError::NotFound)?,
+            ),
             None => db::models(&mut conn, tf).await?.into_iter().next(),
         };
         let latest = db::latest_datasets(&mut conn, tf).await?;
@@ -376,7 +384,10 @@ impl App {
         for (name, weight) in weights {
             match indicators.iter_mut().find(|i| &i.name == name) {
                 Some(i) => i.weight = *weight,
-                None => invalid.add(format!("weight_{name}"), "is not an indicator of this model"),
+                None => invalid.add(
+                    format!("weight_{name}"),
+                    "is not an indicator of this model",
+                ),
             }
         }
         if let Err(more) = score::validate_indicators(&indicators) {
@@ -433,11 +444,20 @@ impl App {
         focus: bool,
         note: &str,
     ) -> Result<()> {
-        self.threat_allow(actor, Action::Update, ResourceKind::OutreachPlan, tf, industry)
-            .await?;
+        self.threat_allow(
+            actor,
+            Action::Update,
+            ResourceKind::OutreachPlan,
+            tf,
+            industry,
+        )
+        .await?;
         let mut invalid = Invalid::default();
         if taskforce_domain::threat::industry_by_code(industry).is_none() {
-            invalid.add("industry", "choose one of the industries the assessment scores");
+            invalid.add(
+                "industry",
+                "choose one of the industries the assessment scores",
+            );
         }
         let note = invalid.optional_text("note", note, 500);
         invalid.finish(())?;
@@ -458,14 +478,22 @@ impl App {
             ResourceKind::OutreachPlan,
             Action::Update,
             industry,
-            if focus { "focus industry marked" } else { "focus industry unmarked" },
+            if focus {
+                "focus industry marked"
+            } else {
+                "focus industry unmarked"
+            },
         )
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn outreach_plans(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<OutreachPlan>> {
+    pub async fn outreach_plans(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+    ) -> Result<Vec<OutreachPlan>> {
         self.threat_allow(actor, Action::List, ResourceKind::OutreachPlan, tf, "")
             .await?;
         let mut conn = self.store().conn().await?;
@@ -478,8 +506,14 @@ impl App {
         tf: TaskForceId,
         id: OutreachPlanId,
     ) -> Result<(OutreachPlan, Vec<OutreachActivity>)> {
-        self.threat_allow(actor, Action::Read, ResourceKind::OutreachPlan, tf, &id.to_string())
-            .await?;
+        self.threat_allow(
+            actor,
+            Action::Read,
+            ResourceKind::OutreachPlan,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         let plan = db::plan_by_id(&mut conn, tf, id)
             .await?
@@ -525,8 +559,14 @@ impl App {
         version: i64,
         input: OutreachPlanInput,
     ) -> Result<OutreachPlan> {
-        self.threat_allow(actor, Action::Update, ResourceKind::OutreachPlan, tf, &id.to_string())
-            .await?;
+        self.threat_allow(
+            actor,
+            Action::Update,
+            ResourceKind::OutreachPlan,
+            tf,
+            &id.to_string(),
+        )
+        .await?;
         let counties = self.counties_of(tf).await?;
         let plan = input.validate(&counties)?;
         let mut tx = self.store().begin().await?;
@@ -555,8 +595,14 @@ impl App {
         plan: OutreachPlanId,
         input: OutreachActivityInput,
     ) -> Result<OutreachActivity> {
-        self.threat_allow(actor, Action::Update, ResourceKind::OutreachPlan, tf, &plan.to_string())
-            .await?;
+        self.threat_allow(
+            actor,
+            Action::Update,
+            ResourceKind::OutreachPlan,
+            tf,
+            &plan.to_string(),
+        )
+        .await?;
         let activity = input.validate()?;
         let mut tx = self.store().begin().await?;
         db::plan_by_id(tx.conn(), tf, plan)

@@ -72,13 +72,15 @@ pub async fn finish_dataset(
     id: ThreatDatasetId,
     report: &ImportReport,
 ) -> Result<()> {
-    sqlx::query("UPDATE threat_datasets SET records = $1, report = $2 WHERE id = $3 AND task_force_id = $4")
-        .bind(i64::try_from(report.records).unwrap_or(i64::MAX))
-        .bind(json(report)?)
-        .bind(id.to_string())
-        .bind(tf.to_string())
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE threat_datasets SET records = $1, report = $2 WHERE id = $3 AND task_force_id = $4",
+    )
+    .bind(i64::try_from(report.records).unwrap_or(i64::MAX))
+    .bind(json(report)?)
+    .bind(id.to_string())
+    .bind(tf.to_string())
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -333,7 +335,11 @@ pub async fn models(conn: &mut AnyConnection, tf: TaskForceId) -> Result<Vec<Mod
         .collect()
 }
 
-pub async fn model(conn: &mut AnyConnection, tf: TaskForceId, version: i64) -> Result<Option<Model>> {
+pub async fn model(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    version: i64,
+) -> Result<Option<Model>> {
     sqlx::query("SELECT * FROM threat_models WHERE task_force_id = $1 AND version = $2")
         .bind(tf.to_string())
         .bind(version)
@@ -474,13 +480,15 @@ fn plan_from(row: &AnyRow) -> Result<OutreachPlan> {
 }
 
 pub async fn plans(conn: &mut AnyConnection, tf: TaskForceId) -> Result<Vec<OutreachPlan>> {
-    sqlx::query("SELECT * FROM outreach_plans WHERE task_force_id = $1 ORDER BY created_at DESC, id")
-        .bind(tf.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(plan_from)
-        .collect()
+    sqlx::query(
+        "SELECT * FROM outreach_plans WHERE task_force_id = $1 ORDER BY created_at DESC, id",
+    )
+    .bind(tf.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(plan_from)
+    .collect()
 }
 
 pub async fn plan_by_id(

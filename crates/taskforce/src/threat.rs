@@ -108,7 +108,10 @@ fn print_report(report: &ImportReport) {
 
 async fn import(args: ImportArgs) -> Result<ExitCode> {
     let Some(source) = Source::from_code(&args.source) else {
-        bail!("source: {:?} is not one of cbp, nass, h2a, h2b, whd", args.source);
+        bail!(
+            "source: {:?} is not one of cbp, nass, h2a, h2b, whd",
+            args.source
+        );
     };
     let app = open(&args.db).await?;
     let tf = app
@@ -166,7 +169,9 @@ const ZIPS: &[(&str, &str)] = &[
     ("Lockport", "14094"),
     ("Penn Yan", "14527"),
 ];
-const NAICS: &[&str] = &["112120", "722511", "111331", "561730", "236118", "721110", "812113"];
+const NAICS: &[&str] = &[
+    "112120", "722511", "111331", "561730", "236118", "721110", "812113",
+];
 
 /// Peak resident memory of this process (Linux), in MiB.
 fn peak_memory_mib() -> Option<f64> {
@@ -177,10 +182,10 @@ fn peak_memory_mib() -> Option<f64> {
 }
 
 async fn bench(args: BenchArgs) -> Result<ExitCode> {
-    let dir = args.dir.unwrap_or_else(std::env::temp_dir).join(format!(
-        "taskforce-bench-import-{}",
-        std::process::id()
-    ));
+    let dir = args
+        .dir
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("taskforce-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let result = bench_in(&dir, args.rows).await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -230,7 +235,10 @@ async fn bench_in(dir: &std::path::Path, rows: u64) -> Result<ExitCode> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?));
+        .from_reader(std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(&path)?,
+        ));
     let mut record = csv::ByteRecord::new();
     let mut parsed = 0u64;
     while reader.read_byte_record(&mut record)? {
@@ -250,10 +258,12 @@ async fn bench_in(dir: &std::path::Path, rows: u64) -> Result<ExitCode> {
             TaskForceInput {
                 name: "Benchmark task force".into(),
                 state: "NY".into(),
-                counties: ["36029", "36037", "36051", "36055", "36063", "36073", "36121", "36123"]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
+                counties: [
+                    "36029", "36037", "36051", "36055", "36063", "36073", "36121", "36123",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
                 population_served: None,
                 description: String::new(),
             },
@@ -280,14 +290,29 @@ async fn bench_in(dir: &std::path::Path, rows: u64) -> Result<ExitCode> {
         timings.push(started.elapsed().as_secs_f64());
     }
     let (dry, full) = (timings[0], timings[1]);
-    println!("threat import benchmark: {rows} WHD-layout rows, {:.1} MiB", bytes as f64 / 1048576.0);
-    println!("  baseline, plain CSV parse:       {baseline:>7.2} s  ({:>9.0} rows/s, {parsed} records)", rows as f64 / baseline);
-    println!("  import, dry run (parse+resolve): {dry:>7.2} s  ({:>9.0} rows/s)", rows as f64 / dry);
+    println!(
+        "threat import benchmark: {rows} WHD-layout rows, {:.1} MiB",
+        bytes as f64 / 1048576.0
+    );
+    println!(
+        "  baseline, plain CSV parse:       {baseline:>7.2} s  ({:>9.0} rows/s, {parsed} records)",
+        rows as f64 / baseline
+    );
+    println!(
+        "  import, dry run (parse+resolve): {dry:>7.2} s  ({:>9.0} rows/s)",
+        rows as f64 / dry
+    );
     println!("  import into SQLite (one tx):     {full:>7.2} s  ({:>9.0} rows/s, {} records stored, {} rejected)", rows as f64 / full, last.records, last.rejected_total);
-    println!("  import / baseline:               {:>7.1}x", full / baseline);
+    println!(
+        "  import / baseline:               {:>7.1}x",
+        full / baseline
+    );
     if let Some(peak) = peak_memory_mib() {
         println!("  peak memory of the process:      {peak:>7.0} MiB");
     }
-    println!("  target: under 60 s -> {}", if full < 60.0 { "met" } else { "NOT met" });
+    println!(
+        "  target: under 60 s -> {}",
+        if full < 60.0 { "met" } else { "NOT met" }
+    );
     Ok(ExitCode::SUCCESS)
 }

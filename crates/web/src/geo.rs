@@ -78,9 +78,13 @@ fn decode(topology: &Value) -> HashMap<String, Value> {
         .into_iter()
         .flatten()
     {
-        let Some(id) = geometry["id"].as_str() else { continue };
+        let Some(id) = geometry["id"].as_str() else {
+            continue;
+        };
         let shape = match geometry["type"].as_str() {
-            Some("Polygon") => json!({"type": "Polygon", "coordinates": polygon(&geometry["arcs"])}),
+            Some("Polygon") => {
+                json!({"type": "Polygon", "coordinates": polygon(&geometry["arcs"])})
+            }
             Some("MultiPolygon") => json!({
                 "type": "MultiPolygon",
                 "coordinates": geometry["arcs"].as_array().into_iter().flatten().map(polygon).collect::<Vec<_>>(),
@@ -126,7 +130,10 @@ mod tests {
         assert!(points.len() > 10);
         for p in points {
             let (x, y) = (p[0].as_f64().expect("x"), p[1].as_f64().expect("y"));
-            assert!((-79.5..-78.3).contains(&x) && (42.3..43.2).contains(&y), "{x} {y}");
+            assert!(
+                (-79.5..-78.3).contains(&x) && (42.3..43.2).contains(&y),
+                "{x} {y}"
+            );
         }
         assert!(COUNTIES.len() > 3000);
     }

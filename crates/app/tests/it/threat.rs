@@ -32,16 +32,24 @@ async fn scratch(name: &str) -> Scratch {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("taskforce_threat_{name}_{}_{nanos}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "taskforce_threat_{name}_{}_{nanos}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let store = Store::open(&DatabaseUrl::Sqlite(dir.join("test.db")), Create::IfMissing)
         .await
         .expect("open");
     store.migrate().await.expect("migrate");
     let clock = Arc::new(FixedClock::new(
-        Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).single().expect("time"),
+        Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0)
+            .single()
+            .expect("time"),
     ));
-    Scratch { dir, app: App::new(store, clock, [9; 32]) }
+    Scratch {
+        dir,
+        app: App::new(store, clock, [9; 32]),
+    }
 }
 
 async fn wny(app: &App) -> TaskForceId {
@@ -50,10 +58,12 @@ async fn wny(app: &App) -> TaskForceId {
         TaskForceInput {
             name: "Western New York".into(),
             state: "NY".into(),
-            counties: ["36029", "36037", "36063", "36073", "36121", "36123", "36069"]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            counties: [
+                "36029", "36037", "36063", "36073", "36121", "36123", "36069",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
             population_served: None,
             description: String::new(),
         },
@@ -64,9 +74,17 @@ async fn wny(app: &App) -> TaskForceId {
 }
 
 async fn import(app: &App, tf: TaskForceId, source: Source, text: &str) -> ImportReport {
-    app.import_threat_data(&SYSTEM, tf, source, "test.csv", text.as_bytes(), false, &mut |_| {})
-        .await
-        .expect("import")
+    app.import_threat_data(
+        &SYSTEM,
+        tf,
+        source,
+        "test.csv",
+        text.as_bytes(),
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("import")
 }
 
 fn sorted(mut lines: Vec<&str>) -> Vec<String> {
@@ -77,14 +95,23 @@ fn sorted(mut lines: Vec<&str>) -> Vec<String> {
 /// Every stored record as `line.part industry fips measure=value...`.
 async fn stored(app: &App, tf: TaskForceId) -> Vec<String> {
     let mut conn = app.store().conn().await.expect("conn");
-    let ids: Vec<ThreatDatasetId> = db::datasets(&mut conn, tf).await.expect("datasets").iter().map(|d| d.id).collect();
+    let ids: Vec<ThreatDatasetId> = db::datasets(&mut conn, tf)
+        .await
+        .expect("datasets")
+        .iter()
+        .map(|d| d.id)
+        .collect();
     let mut out: Vec<String> = db::records(&mut conn, tf, &ids, None)
         .await
         .expect("records")
         .into_iter()
         .map(|r| {
             let r = r.record;
-            let mut words = vec![format!("{}.{}", r.line, r.part), r.industry.clone(), r.fips.clone()];
+            let mut words = vec![
+                format!("{}.{}", r.line, r.part),
+                r.industry.clone(),
+                r.fips.clone(),
+            ];
             words.extend(r.measures.iter().map(|(k, v)| format!("{k}={v}")));
             if !r.withheld.is_empty() {
                 words.push(format!("withheld={}", r.withheld.join("+")));
@@ -110,7 +137,13 @@ async fn cbp_files_of_both_generations_store_exactly_their_county_rows() {
 \"36\",\"37\",\"722///\",\"\",\"G\",\"10\",\"G\",\"1\",\"G\",\"1\",\"2\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\",\"21\",\"037\"
 ";
     let report = import(&s.app, tf, Source::Cbp, old).await;
-    assert_eq!(report.rejected, vec![(7, "fipstate \"36\" and fipscty \"37\" are not a 2 + 3 digit county code".to_owned())]);
+    assert_eq!(
+        report.rejected,
+        vec![(
+            7,
+            "fipstate \"36\" and fipscty \"37\" are not a 2 + 3 digit county code".to_owned()
+        )]
+    );
     assert_eq!(report.skipped.get("industry not assessed"), Some(&1));
     assert_eq!(report.skipped.get("statewide, not in a county"), Some(&1));
     // 2017 onward: lower case, noise flags, D withheld with size classes, N bands.
@@ -121,7 +154,10 @@ async fn cbp_files_of_both_generations_store_exactly_their_county_rows() {
 ";
     let report = import(&s.app, tf, Source::Cbp, new).await;
     assert!(report.rejected.is_empty());
-    assert_eq!(report.skipped.get("outside the task force's counties"), Some(&1));
+    assert_eq!(
+        report.skipped.get("outside the task force's counties"),
+        Some(&1)
+    );
     // Both imports are kept as datasets; each file's rows as they were read.
     assert_eq!(
         stored(&s.app, tf).await,
@@ -150,7 +186,10 @@ CENSUS,2022,YEAR,,COUNTY,NEW YORK,36,WESTERN,10,OTHER (COMBINED) COUNTIES,,,,000
 CENSUS,2022,YEAR,,COUNTY,NEW YORK,36,WESTERN,10,GENESEE,037,,,00000000,,LABOR,\"LABOR, HIRED - NUMBER OF WORKERS\",TOTAL,NOT SPECIFIED,many,
 ";
     let report = import(&s.app, tf, Source::Nass, nass).await;
-    assert_eq!(report.rejected, vec![(9, "Value: \"many\" is not a number".to_owned())]);
+    assert_eq!(
+        report.rejected,
+        vec![(9, "Value: \"many\" is not a number".to_owned())]
+    );
     assert_eq!(report.kept, 5);
     // H-2A before FY2020: CASE_NO, NBR_WORKERS_CERTIFIED; worksite cells with several
     // counties, a typo, "COUNTY", and a name that is no county.
@@ -163,17 +202,32 @@ H-300-19005,Withdrawn,Gone Farm,5 Rd,111219,5,0,2019-04-01,2019-11-01,13.25,Hour
 H-300-19006,Determination Issued - Certification,Valley Farm,6 Rd,111219,9,9,2019-04-01,2019-11-01,13.25,Hour,Fresno,CA,93721,Fresno,,
 ";
     let report = import(&s.app, tf, Source::H2a, h2a).await;
-    assert_eq!(report.rejected, vec![(5, "WORKSITE_COUNTY \"Atlantis\": no county of NY by that name".to_owned())]);
+    assert_eq!(
+        report.rejected,
+        vec![(
+            5,
+            "WORKSITE_COUNTY \"Atlantis\": no county of NY by that name".to_owned()
+        )]
+    );
     assert_eq!(report.unresolved, vec![(4, "LAKE SHORE".to_owned())]);
-    assert_eq!(report.skipped.get("not certified (withdrawn or denied)"), Some(&1));
-    assert_eq!(report.skipped.get("outside the task force's counties"), Some(&1));
+    assert_eq!(
+        report.skipped.get("not certified (withdrawn or denied)"),
+        Some(&1)
+    );
+    assert_eq!(
+        report.skipped.get("outside the task force's counties"),
+        Some(&1)
+    );
     // H-2B (FY2020+ names).
     let h2b = "CASE_NUMBER,CASE_STATUS,EMPLOYER_NAME,NAICS_CODE,TOTAL_WORKERS_REQUESTED,TOTAL_WORKERS_CERTIFIED,BASIC_WAGE_RATE_FROM,BASIC_WAGE_RATE_TO,WORKSITE_CITY,WORKSITE_STATE,WORKSITE_POSTAL_CODE,WORKSITE_COUNTY
 H-400-24001,Determination Issued - Certification,Green Lawns,561730,20,20,17.5,19,Buffalo,NY,14202,
 H-400-24002,Determination Issued - Certification,Falls Inn,721110,10,ten,17.5,19,Niagara Falls,NY,14301,Niagara
 ";
     let report = import(&s.app, tf, Source::H2b, h2b).await;
-    assert_eq!(report.rejected, vec![(3, "workers certified: \"ten\" is not a number".to_owned())]);
+    assert_eq!(
+        report.rejected,
+        vec![(3, "workers certified: \"ten\" is not a number".to_owned())]
+    );
     // WHD: cmp_assd instead of cmp_assd_cnt; ZIP, ZIP+4, city only; a city no table places;
     // a state that is none; a negative amount.
     let whd = "case_id,trade_nm,legal_name,street_addr_1_txt,cty_nm,st_cd,zip_cd,naic_cd,naics_code_description,case_violtn_cnt,cmp_assd,ee_violtd_cnt,bw_atp_amt,ee_atp_cnt,flsa_repeat_violator,mspa_violtn_cnt,flsa_cl_violtn_cnt,flsa_cl_minor_cnt,h2a_violtn_cnt,h2b_violtn_cnt
@@ -189,13 +243,19 @@ H-400-24002,Determination Issued - Certification,Falls Inn,721110,10,ten,17.5,19
     assert_eq!(
         report.rejected,
         vec![
-            (4, "could not place city \"Dutch Hollow\", NY (ZIP \"\") in one county".to_owned()),
+            (
+                4,
+                "could not place city \"Dutch Hollow\", NY (ZIP \"\") in one county".to_owned()
+            ),
             (5, "st_cd \"XY\" is not a U.S. state".to_owned()),
             (6, "bw_atp_amt: \"-10\" is negative".to_owned()),
         ]
     );
     assert_eq!(report.skipped.get("industry not assessed"), Some(&1));
-    assert_eq!(report.skipped.get("outside the task force's counties"), Some(&1));
+    assert_eq!(
+        report.skipped.get("outside the task force's counties"),
+        Some(&1)
+    );
     assert_eq!(
         stored(&s.app, tf).await,
         sorted(vec![
@@ -238,25 +298,64 @@ async fn an_import_is_all_or_nothing_and_a_dry_run_saves_nothing() {
     }
     let failed = s
         .app
-        .import_threat_data(&SYSTEM, tf, Source::Whd, "whd.csv", Failing(std::io::Cursor::new(text.clone().into_bytes())), false, &mut |_| {})
+        .import_threat_data(
+            &SYSTEM,
+            tf,
+            Source::Whd,
+            "whd.csv",
+            Failing(std::io::Cursor::new(text.clone().into_bytes())),
+            false,
+            &mut |_| {},
+        )
         .await;
-    assert!(matches!(failed, Err(AppError::Invalid(ref i)) if i.to_string().contains("disk unplugged")), "{failed:?}");
+    assert!(
+        matches!(failed, Err(AppError::Invalid(ref i)) if i.to_string().contains("disk unplugged")),
+        "{failed:?}"
+    );
     assert!(stored(&s.app, tf).await.is_empty());
-    assert!(s.app.threat_datasets(&SYSTEM, tf).await.expect("datasets").is_empty());
+    assert!(s
+        .app
+        .threat_datasets(&SYSTEM, tf)
+        .await
+        .expect("datasets")
+        .is_empty());
     // A dry run reads everything and saves nothing.
     let report = s
         .app
-        .import_threat_data(&SYSTEM, tf, Source::Whd, "whd.csv", text.as_bytes(), true, &mut |_| {})
+        .import_threat_data(
+            &SYSTEM,
+            tf,
+            Source::Whd,
+            "whd.csv",
+            text.as_bytes(),
+            true,
+            &mut |_| {},
+        )
         .await
         .expect("dry run");
     assert_eq!((report.kept, report.dry_run), (5000, true));
-    assert!(s.app.threat_datasets(&SYSTEM, tf).await.expect("datasets").is_empty());
+    assert!(s
+        .app
+        .threat_datasets(&SYSTEM, tf)
+        .await
+        .expect("datasets")
+        .is_empty());
     // A file that is not of the layout is refused whole, naming what is missing.
     let wrong = s
         .app
-        .import_threat_data(&SYSTEM, tf, Source::Cbp, "x.csv", text.as_bytes(), false, &mut |_| {})
+        .import_threat_data(
+            &SYSTEM,
+            tf,
+            Source::Cbp,
+            "x.csv",
+            text.as_bytes(),
+            false,
+            &mut |_| {},
+        )
         .await;
-    assert!(matches!(wrong, Err(AppError::Invalid(ref i)) if i.message_for("file").is_some_and(|m| m.contains("fipstate"))));
+    assert!(
+        matches!(wrong, Err(AppError::Invalid(ref i)) if i.message_for("file").is_some_and(|m| m.contains("fipstate")))
+    );
     // Then the real import: 5000 rows in one dataset.
     let report = import(&s.app, tf, Source::Whd, &text).await;
     assert_eq!(report.records, 5000);
@@ -274,7 +373,8 @@ async fn random_bytes_never_panic_an_import() {
         state ^= state << 17;
         state
     };
-    let alphabet: &[u8] = b"0123456789,,,\"\"\n\r\t;(D)(Z)NYERIE -/&\xff\xfe\x00AND14020112120722511";
+    let alphabet: &[u8] =
+        b"0123456789,,,\"\"\n\r\t;(D)(Z)NYERIE -/&\xff\xfe\x00AND14020112120722511";
     let headers = [
         "fipstate,fipscty,naics,emp_nf,emp,est\n",
         "Geo Level,State ANSI,County ANSI,Commodity,Data Item,Value\n",
@@ -283,15 +383,28 @@ async fn random_bytes_never_panic_an_import() {
         "",
     ];
     for round in 0..200u64 {
-        let mut bytes: Vec<u8> = headers[(round % headers.len() as u64) as usize].as_bytes().to_vec();
+        let mut bytes: Vec<u8> = headers[(round % headers.len() as u64) as usize]
+            .as_bytes()
+            .to_vec();
         let len = (next() % 2000) as usize;
         bytes.extend((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]));
         for source in Source::ALL {
             let outcome = s
                 .app
-                .import_threat_data(&SYSTEM, tf, *source, "fuzz.csv", bytes.as_slice(), true, &mut |_| {})
+                .import_threat_data(
+                    &SYSTEM,
+                    tf,
+                    *source,
+                    "fuzz.csv",
+                    bytes.as_slice(),
+                    true,
+                    &mut |_| {},
+                )
                 .await;
-            assert!(matches!(outcome, Ok(_) | Err(AppError::Invalid(_))), "{outcome:?}");
+            assert!(
+                matches!(outcome, Ok(_) | Err(AppError::Invalid(_))),
+                "{outcome:?}"
+            );
         }
     }
 }
@@ -311,11 +424,45 @@ async fn the_demo_assessment_puts_dairy_at_the_top_for_reasons_it_shows() {
         .id;
     let models = app.threat_models(&SYSTEM, tf).await.expect("models");
     assert_eq!(models.len(), 2);
-    let a = app.threat_assessment(&SYSTEM, tf, Some(1)).await.expect("version 1");
-    let top: Vec<&str> = a.scored.iter().take(3).map(|c| c.industry.as_str()).collect();
-    assert!(top.contains(&"112120"), "dairy among the top three: {top:?}");
-    let dairy = a.scored.iter().find(|c| c.industry == "112120").expect("dairy");
-    let reasons: Vec<&str> = dairy.top_parts(3).iter().map(|p| p.indicator.as_str()).collect();
+    let a = app
+        .threat_assessment(&SYSTEM, tf, Some(1))
+        .await
+        .expect("version 1");
+    for c in a.scored.iter().take(8) {
+        let reasons: Vec<String> = c
+            .top_parts(3)
+            .iter()
+            .map(|p| format!("{} {:.1}", p.indicator, p.contribution))
+            .collect();
+        eprintln!(
+            "{:>2}. {:<7} {} {:5.1}  {}",
+            c.rank,
+            c.industry,
+            c.fips,
+            c.score,
+            reasons.join(", ")
+        );
+    }
+    let top: Vec<&str> = a
+        .scored
+        .iter()
+        .take(3)
+        .map(|c| c.industry.as_str())
+        .collect();
+    assert!(
+        top.contains(&"112120"),
+        "dairy among the top three: {top:?}"
+    );
+    let dairy = a
+        .scored
+        .iter()
+        .find(|c| c.industry == "112120")
+        .expect("dairy");
+    let reasons: Vec<&str> = dairy
+        .top_parts(3)
+        .iter()
+        .map(|p| p.indicator.as_str())
+        .collect();
     assert!(reasons.contains(&"year_round_uncovered"), "{reasons:?}");
     // Recompute the score from what the explanation shows.
     let e = app
@@ -323,7 +470,12 @@ async fn the_demo_assessment_puts_dairy_at_the_top_for_reasons_it_shows() {
         .await
         .expect("explanation");
     let total: f64 = e.indicators.iter().map(|i| i.weight).sum();
-    let recomputed: f64 = e.scored.parts.iter().map(|p| p.weight * p.normalised / total * 100.0).sum();
+    let recomputed: f64 = e
+        .scored
+        .parts
+        .iter()
+        .map(|p| p.weight * p.normalised / total * 100.0)
+        .sum();
     assert!((recomputed - e.scored.score).abs() < 1e-9);
     assert!(!e.records.is_empty(), "the source rows behind the score");
     assert!(e.records.iter().any(|r| r.source == Source::Whd));
@@ -331,17 +483,37 @@ async fn the_demo_assessment_puts_dairy_at_the_top_for_reasons_it_shows() {
     let weights: BTreeMap<String, f64> = a
         .indicators
         .iter()
-        .map(|i| (i.name.clone(), if i.name == "visa_share" { 1.0 } else { 0.0 }))
+        .map(|i| {
+            (
+                i.name.clone(),
+                if i.name == "visa_share" { 1.0 } else { 0.0 },
+            )
+        })
         .collect();
-    let saved = app.save_threat_model(&SYSTEM, tf, "visa share only", &weights).await.expect("save");
-    let b = app.threat_assessment(&SYSTEM, tf, Some(saved.version)).await.expect("new version");
+    let saved = app
+        .save_threat_model(&SYSTEM, tf, "visa share only", &weights)
+        .await
+        .expect("save");
+    let b = app
+        .threat_assessment(&SYSTEM, tf, Some(saved.version))
+        .await
+        .expect("new version");
     assert_ne!(b.scored[0].industry, "112120");
-    assert!(["111", "1151", "561730", "721", "713", "1133"].contains(&b.scored[0].industry.as_str()), "{}", b.scored[0].industry);
+    assert!(
+        ["111", "1151", "561730", "721", "713", "1133"].contains(&b.scored[0].industry.as_str()),
+        "{}",
+        b.scored[0].industry
+    );
     // The earlier version is reproduced unchanged.
-    let again = app.threat_assessment(&SYSTEM, tf, Some(1)).await.expect("version 1 again");
+    let again = app
+        .threat_assessment(&SYSTEM, tf, Some(1))
+        .await
+        .expect("version 1 again");
     assert_eq!(again.scored, a.scored);
     // Weights outside 0..10 are refused, naming the indicator.
     let bad: BTreeMap<String, f64> = [("workforce".to_owned(), 11.0)].into();
     let refused = app.save_threat_model(&SYSTEM, tf, "", &bad).await;
-    assert!(matches!(refused, Err(AppError::Invalid(ref i)) if i.message_for("weight_workforce").is_some()));
+    assert!(
+        matches!(refused, Err(AppError::Invalid(ref i)) if i.message_for("weight_workforce").is_some())
+    );
 }

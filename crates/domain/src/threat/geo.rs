@@ -38,9 +38,7 @@ static ZIPS: LazyLock<Zips> = LazyLock::new(|| {
         let state = reference::county(fips)
             .map(|c| c.state_code.clone())
             .unwrap_or_default();
-        let counties = by_city
-            .entry((state, normalise_place(city)))
-            .or_default();
+        let counties = by_city.entry((state, normalise_place(city))).or_default();
         if !counties.iter().any(|c| c == fips) {
             counties.push(fips.to_owned());
         }
@@ -159,10 +157,7 @@ pub fn split_counties(text: &str) -> Vec<String> {
     let upper = text.to_uppercase();
     let mut parts = vec![upper.as_str()];
     for separator in [",", "&", "/", ";", " AND ", "+"] {
-        parts = parts
-            .into_iter()
-            .flat_map(|p| p.split(separator))
-            .collect();
+        parts = parts.into_iter().flat_map(|p| p.split(separator)).collect();
     }
     parts
         .into_iter()

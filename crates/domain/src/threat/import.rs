@@ -209,7 +209,10 @@ impl Parser {
         let county = self.get(fields, "fipscty");
         if state.len() != 2
             || county.len() != 3
-            || !state.chars().chain(county.chars()).all(|c| c.is_ascii_digit())
+            || !state
+                .chars()
+                .chain(county.chars())
+                .all(|c| c.is_ascii_digit())
         {
             return RowOutcome::Reject(format!(
                 "fipstate {state:?} and fipscty {county:?} are not a 2 + 3 digit county code"
@@ -262,14 +265,17 @@ impl Parser {
             _ => {
                 // Withheld: estimate from the establishments' size classes (midpoints), or from
                 // the range the old EMPFLAG letter gives.
-                let estimate = empflag_midpoint(&empflag).or_else(|| self.size_class_estimate(fields));
+                let estimate =
+                    empflag_midpoint(&empflag).or_else(|| self.size_class_estimate(fields));
                 withheld.push(employees_name.to_owned());
                 if let Some(v) = estimate {
                     measures.insert(employees_name.to_owned(), v);
                     note = if empflag.is_empty() {
                         "employment withheld; estimated from establishment size classes".into()
                     } else {
-                        format!("employment withheld; estimated from employment-size flag {empflag}")
+                        format!(
+                            "employment withheld; estimated from employment-size flag {empflag}"
+                        )
                     };
                 } else {
                     note = "employment withheld".into();
@@ -356,7 +362,8 @@ impl Parser {
             .and_then(|(_, rest)| rest.split(')').next())
             .map(naics_digits);
         let is_operations = item.contains("OPERATIONS");
-        let is_labor = commodity == "LABOR" && item.contains("HIRED") && item.contains("NUMBER OF WORKERS");
+        let is_labor =
+            commodity == "LABOR" && item.contains("HIRED") && item.contains("NUMBER OF WORKERS");
         let dairy = item.starts_with("CATTLE, COWS, MILK") || commodity == "MILK";
         let (industry, naics, measure) = match (&classified, is_labor, is_operations) {
             (Some(code), true, _) => match industry_of(code) {
@@ -367,14 +374,20 @@ impl Parser {
                 Some(i) => (i.code, code.clone(), m::FARM_OPERATIONS),
                 None => return RowOutcome::Skip("industry not assessed"),
             },
-            (None, true, _) if domain_category.is_empty() || domain_category.contains("NOT SPECIFIED") || self.get(fields, "domain").eq_ignore_ascii_case("total") => {
+            (None, true, _)
+                if domain_category.is_empty()
+                    || domain_category.contains("NOT SPECIFIED")
+                    || self.get(fields, "domain").eq_ignore_ascii_case("total") =>
+            {
                 (COUNTY_CONTEXT, "11".to_owned(), m::COUNTY_HIRED_WORKERS)
             }
             (None, false, true) if dairy && item.contains("INVENTORY") => {
                 ("112120", "112120".to_owned(), m::FARM_OPERATIONS)
             }
             (None, false, true)
-                if item.starts_with("FARM OPERATIONS") && (domain_category.is_empty() || self.get(fields, "domain").eq_ignore_ascii_case("total")) =>
+                if item.starts_with("FARM OPERATIONS")
+                    && (domain_category.is_empty()
+                        || self.get(fields, "domain").eq_ignore_ascii_case("total")) =>
             {
                 (COUNTY_CONTEXT, "11".to_owned(), m::COUNTY_FARM_OPERATIONS)
             }
@@ -527,7 +540,11 @@ impl Parser {
         let Some(industry) = industry_of(naics) else {
             return RowOutcome::Skip("industry not assessed");
         };
-        let fips = match geo::county_by_place(state, self.get(fields, "cty_nm"), self.get(fields, "zip_cd")) {
+        let fips = match geo::county_by_place(
+            state,
+            self.get(fields, "cty_nm"),
+            self.get(fields, "zip_cd"),
+        ) {
             Ok(fips) => fips,
             Err(reason) => return RowOutcome::Reject(reason),
         };

@@ -54,8 +54,11 @@ pub enum PlanStatus {
 }
 
 impl PlanStatus {
-    pub const ALL: &'static [PlanStatus] =
-        &[PlanStatus::Planned, PlanStatus::Active, PlanStatus::Completed];
+    pub const ALL: &'static [PlanStatus] = &[
+        PlanStatus::Planned,
+        PlanStatus::Active,
+        PlanStatus::Completed,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             PlanStatus::Planned => "planned",
@@ -123,7 +126,10 @@ impl OutreachPlanInput {
         let mut invalid = Invalid::default();
         let industry = self.industry.trim().to_owned();
         if industry_by_code(&industry).is_none() {
-            invalid.add("industry", "choose one of the industries the assessment scores");
+            invalid.add(
+                "industry",
+                "choose one of the industries the assessment scores",
+            );
         }
         let fips = self.fips.trim().to_owned();
         if !counties.contains(&fips) {

@@ -125,7 +125,10 @@ pub fn validate_indicators(indicators: &[Indicator]) -> Result<(), Invalid> {
             invalid.add(field, "must be a number from 0 to 10");
         }
         if ind.name.trim().is_empty() || ind.numerator.is_empty() {
-            invalid.add(format!("indicators[{i}]"), "needs a name and at least one measure");
+            invalid.add(
+                format!("indicators[{i}]"),
+                "needs a name and at least one measure",
+            );
         }
         if indicators[..i].iter().any(|o| o.name == ind.name) {
             invalid.add(format!("indicators[{i}]"), "the name is used twice");
@@ -204,7 +207,9 @@ pub fn cell_measures<'a>(facts: impl IntoIterator<Item = Fact<'a>>) -> Vec<Cell>
             let ops = get(&cell.measures, m::FARM_OPERATIONS);
             let county_ops = ctx.and_then(|c| get(c, m::COUNTY_FARM_OPERATIONS));
             let county_hired = ctx.and_then(|c| get(c, m::COUNTY_HIRED_WORKERS));
-            if let (Some(ops), Some(county_ops), Some(county_hired)) = (ops, county_ops, county_hired) {
+            if let (Some(ops), Some(county_ops), Some(county_hired)) =
+                (ops, county_ops, county_hired)
+            {
                 if county_ops > 0.0 {
                     let estimate = county_hired * (ops / county_ops).min(1.0);
                     hired = Some(estimate);
@@ -231,7 +236,8 @@ pub fn cell_measures<'a>(facts: impl IntoIterator<Item = Fact<'a>>) -> Vec<Cell>
             );
         }
         let county_workers = ctx.map(|c| {
-            get(c, m::COUNTY_EMPLOYEES).unwrap_or(0.0) + get(c, m::COUNTY_HIRED_WORKERS).unwrap_or(0.0)
+            get(c, m::COUNTY_EMPLOYEES).unwrap_or(0.0)
+                + get(c, m::COUNTY_HIRED_WORKERS).unwrap_or(0.0)
         });
         if let Some(cw) = county_workers.filter(|v| *v > 0.0) {
             cell.measures.insert(m::COUNTY_WORKERS.to_owned(), cw);
@@ -240,10 +246,16 @@ pub fn cell_measures<'a>(facts: impl IntoIterator<Item = Fact<'a>>) -> Vec<Cell>
                 "all employees in the county (County Business Patterns) + all hired farm workers (NASS)".into(),
             );
         }
-        cell.measures.insert(m::VISA_CERTIFIED.to_owned(), h2a + h2b);
+        cell.measures
+            .insert(m::VISA_CERTIFIED.to_owned(), h2a + h2b);
         let year_round = industry_by_code(&cell.industry).is_some_and(|i| i.year_round);
-        let uncovered = if year_round { (workers - h2a).max(0.0) } else { 0.0 };
-        cell.measures.insert(m::YEAR_ROUND_UNCOVERED.to_owned(), uncovered);
+        let uncovered = if year_round {
+            (workers - h2a).max(0.0)
+        } else {
+            0.0
+        };
+        cell.measures
+            .insert(m::YEAR_ROUND_UNCOVERED.to_owned(), uncovered);
         cell.derivations.insert(
             m::YEAR_ROUND_UNCOVERED.to_owned(),
             if year_round {
@@ -293,7 +305,10 @@ impl Scored {
 }
 
 fn sum(measures: &BTreeMap<String, f64>, names: &[String]) -> Option<f64> {
-    let values: Vec<f64> = names.iter().filter_map(|n| measures.get(n).copied()).collect();
+    let values: Vec<f64> = names
+        .iter()
+        .filter_map(|n| measures.get(n).copied())
+        .collect();
     (!values.is_empty()).then(|| values.iter().sum())
 }
 
@@ -327,7 +342,9 @@ pub fn score(indicators: &[Indicator], cells: &[Cell]) -> Vec<Scored> {
             raw.iter()
                 .filter_map(|row| row.get(k).copied().flatten())
                 .map(|v| transform(ind.normaliser, v))
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                })
         })
         .collect();
     let mut scored: Vec<Scored> = cells
@@ -339,7 +356,9 @@ pub fn score(indicators: &[Indicator], cells: &[Cell]) -> Vec<Scored> {
                 .zip(values)
                 .zip(&ranges)
                 .map(|((ind, value), (lo, hi))| {
-                    let normalised = value.map_or(0.0, |v| normalise(ind.normaliser, transform(ind.normaliser, v), *lo, *hi));
+                    let normalised = value.map_or(0.0, |v| {
+                        normalise(ind.normaliser, transform(ind.normaliser, v), *lo, *hi)
+                    });
                     let weight = ind.weight.max(0.0);
                     let contribution = if total_weight > 0.0 {
                         weight * normalised / total_weight * 100.0
@@ -382,7 +401,7 @@ fn normalise(n: Normaliser, v: f64, lo: f64, hi: f64) -> f64 {
         Normaliser::Cap { cap } if cap > 0.0 => v / cap,
         Normaliser::Cap { .. } => 0.0,
         Normaliser::MinMax | Normaliser::LogMinMax => {
-            if !(hi > lo) {
+            if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
                 if v > 0.0 {
                     1.0
                 } else {

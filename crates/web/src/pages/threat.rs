@@ -29,7 +29,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/task-forces/{tf}/threat", get(assessment))
         .route("/task-forces/{tf}/threat/map.json", get(map_json))
-        .route("/task-forces/{tf}/threat/cells/{industry}/{fips}", get(cell))
+        .route(
+            "/task-forces/{tf}/threat/cells/{industry}/{fips}",
+            get(cell),
+        )
         .route("/task-forces/{tf}/threat/assessment.csv", get(export_csv))
         .route("/task-forces/{tf}/threat/report", get(report))
         .route("/task-forces/{tf}/threat/compare", get(compare))
@@ -37,10 +40,7 @@ pub fn routes() -> Router<AppState> {
             "/task-forces/{tf}/threat/models",
             get(models).post(save_model),
         )
-        .route(
-            "/task-forces/{tf}/threat/data",
-            get(data).post(upload),
-        )
+        .route("/task-forces/{tf}/threat/data", get(data).post(upload))
         .route("/task-forces/{tf}/threat/focus", axum::routing::post(focus))
         .route("/task-forces/{tf}/outreach", get(plans))
         .route(
@@ -105,7 +105,9 @@ fn typology_names(code: &str) -> String {
 /// A number for people: thousands separators, at most `decimals` decimals.
 fn num(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(i, f)| (i, f));
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -136,10 +138,12 @@ impl AssessmentQuery {
     fn version(&self) -> Result<Option<i64>, PageError> {
         match self.model.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| PageError(Problem::Invalid(Invalid::one("model", "is not a model version number")))),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                PageError(Problem::Invalid(Invalid::one(
+                    "model",
+                    "is not a model version number",
+                )))
+            }),
         }
     }
 }
@@ -149,7 +153,11 @@ fn model_label(a: &Assessment) -> String {
         Some(m) => format!(
             "version {} ({}), saved {}",
             m.version,
-            if m.note.is_empty() { "no note" } else { m.note.as_str() },
+            if m.note.is_empty() {
+                "no note"
+            } else {
+                m.note.as_str()
+            },
             m.created_at.format("%Y-%m-%d")
         ),
         None => "default weights over the newest data (not saved as a version yet)".into(),
@@ -278,7 +286,11 @@ async fn assessment(
             label: format!(
                 "Version {}{}",
                 m.version,
-                if m.note.is_empty() { String::new() } else { format!(": {}", m.note) }
+                if m.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.note)
+                }
             ),
             selected: a.model.as_ref().is_some_and(|x| x.version == m.version),
         })
@@ -295,7 +307,11 @@ async fn assessment(
                 base(tf),
                 c.industry,
                 c.fips,
-                if model_param.is_empty() { String::new() } else { format!("?{model_param}") }
+                if model_param.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{model_param}")
+                }
             ),
             industry: industry_name(&c.industry),
             county: county_name(&c.fips),
@@ -323,14 +339,26 @@ async fn assessment(
         industries,
         versions,
         industry_label: industry_name(&industry),
-        map_url: format!("{}/threat/map.json?{}", base(tf), suffix(&format!("industry={industry}"))),
+        map_url: format!(
+            "{}/threat/map.json?{}",
+            base(tf),
+            suffix(&format!("industry={industry}"))
+        ),
         industry,
         all_rows: a.scored.len() <= 60,
         rows,
         datasets: a
             .datasets
             .iter()
-            .map(|d| format!("{}: {} ({} records, imported {})", d.source.label(), d.file_name, d.records, d.imported_at.format("%Y-%m-%d")))
+            .map(|d| {
+                format!(
+                    "{}: {} ({} records, imported {})",
+                    d.source.label(),
+                    d.file_name,
+                    d.records,
+                    d.imported_at.format("%Y-%m-%d")
+                )
+            })
             .collect(),
         focus: focus
             .iter()
@@ -462,7 +490,11 @@ async fn cell(
             formula: if i.denominator.is_empty() {
                 i.numerator.join(" + ")
             } else {
-                format!("({}) / ({})", i.numerator.join(" + "), i.denominator.join(" + "))
+                format!(
+                    "({}) / ({})",
+                    i.numerator.join(" + "),
+                    i.denominator.join(" + ")
+                )
             },
             value: value_text(p.value),
             normaliser: i.normaliser.describe(),
@@ -500,7 +532,12 @@ async fn cell(
                 .measures
                 .iter()
                 .map(|(k, val)| format!("{} {}", k.replace('_', " "), num(*val, 2)))
-                .chain(r.record.withheld.iter().map(|w| format!("{} withheld", w.replace('_', " "))))
+                .chain(
+                    r.record
+                        .withheld
+                        .iter()
+                        .map(|w| format!("{} withheld", w.replace('_', " "))),
+                )
                 .collect::<Vec<_>>()
                 .join("; "),
             note: r.record.note.clone(),
@@ -524,7 +561,9 @@ async fn cell(
         base: base(tf),
         title,
         typology: typology_names(&industry),
-        partners: industry_by_code(&industry).map(|i| i.partners.to_owned()).unwrap_or_default(),
+        partners: industry_by_code(&industry)
+            .map(|i| i.partners.to_owned())
+            .unwrap_or_default(),
         industry,
         county: county_name(&fips),
         fips,
@@ -579,9 +618,19 @@ async fn export_csv(
         }
     }
     header.push("model_version".into());
-    out.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    out.push_str(
+        &header
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     out.push_str("\r\n");
-    let version = a.model.as_ref().map(|m| m.version.to_string()).unwrap_or_else(|| "unsaved".into());
+    let version = a
+        .model
+        .as_ref()
+        .map(|m| m.version.to_string())
+        .unwrap_or_else(|| "unsaved".into());
     for c in &a.scored {
         let mut row = vec![
             c.rank.to_string(),
@@ -599,7 +648,12 @@ async fn export_csv(
             row.push(format!("{:.6}", p.contribution));
         }
         row.push(version.clone());
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     Ok((
@@ -646,7 +700,11 @@ async fn report(
         .filter(|i| industry_by_code(i).is_some())
         .or_else(|| a.scored.first().map(|c| c.industry.clone()))
         .unwrap_or_else(|| "112120".to_owned());
-    let model_param = a.model.as_ref().map(|m| format!("&model={}", m.version)).unwrap_or_default();
+    let model_param = a
+        .model
+        .as_ref()
+        .map(|m| format!("&model={}", m.version))
+        .unwrap_or_default();
     let page = ReportPage {
         chrome: Chrome::new(
             &v,
@@ -663,7 +721,10 @@ async fn report(
         task_force: t.name.clone(),
         model: model_label(&a),
         industry_label: industry_name(&industry),
-        map_url: format!("{}/threat/map.json?industry={industry}{model_param}", base(tf)),
+        map_url: format!(
+            "{}/threat/map.json?industry={industry}{model_param}",
+            base(tf)
+        ),
         rows: a
             .scored
             .iter()
@@ -686,7 +747,14 @@ async fn report(
         datasets: a
             .datasets
             .iter()
-            .map(|d| format!("{}: {} (SHA-256 {})", d.source.label(), d.file_name, &d.sha256.get(..16).unwrap_or("")))
+            .map(|d| {
+                format!(
+                    "{}: {} (SHA-256 {})",
+                    d.source.label(),
+                    d.file_name,
+                    &d.sha256.get(..16).unwrap_or("")
+                )
+            })
             .collect(),
         indicators: a
             .indicators
@@ -830,12 +898,10 @@ async fn save_model(
     if invalid.is_empty() {
         match s.app.save_threat_model(&v.actor, tf, &note, &weights).await {
             Ok(saved) => {
-                return Ok(Redirect::to(&format!(
-                    "{}/threat?model={}",
-                    base(tf),
-                    saved.version
-                ))
-                .into_response())
+                return Ok(
+                    Redirect::to(&format!("{}/threat?model={}", base(tf), saved.version))
+                        .into_response(),
+                )
             }
             Err(taskforce_app::AppError::Invalid(more)) => invalid = more,
             Err(e) => return Err(e.into()),
@@ -882,10 +948,18 @@ async fn compare(
 ) -> PageResult {
     let t = s.app.task_force(&v.actor, tf).await?;
     let models = s.app.threat_models(&v.actor, tf).await?;
-    let parse = |text: &Option<String>, field: &str, default: Option<i64>| -> Result<Option<i64>, PageError> {
+    let parse = |text: &Option<String>,
+                 field: &str,
+                 default: Option<i64>|
+     -> Result<Option<i64>, PageError> {
         match text.as_deref().map(str::trim) {
             None | Some("") => Ok(default),
-            Some(t) => t.parse().map(Some).map_err(|_| PageError(Problem::Invalid(Invalid::one(field, "is not a model version number")))),
+            Some(t) => t.parse().map(Some).map_err(|_| {
+                PageError(Problem::Invalid(Invalid::one(
+                    field,
+                    "is not a model version number",
+                )))
+            }),
         }
     };
     let newest = models.first().map(|m| m.version);
@@ -989,7 +1063,11 @@ impl ReportView {
     fn of(r: &ImportReport) -> Self {
         Self {
             summary: r.summary(),
-            skipped: r.skipped.iter().map(|(k, n)| (k.clone(), n.to_string())).collect(),
+            skipped: r
+                .skipped
+                .iter()
+                .map(|(k, n)| (k.clone(), n.to_string()))
+                .collect(),
             rejected: r
                 .rejected
                 .iter()
@@ -997,7 +1075,10 @@ impl ReportView {
                 .map(|(l, why)| (l.to_string(), why.clone()))
                 .collect(),
             more_rejected: if r.rejected_total > 200 {
-                format!("and {} more rejected rows (the command line prints them all)", r.rejected_total - 200)
+                format!(
+                    "and {} more rejected rows (the command line prints them all)",
+                    r.rejected_total - 200
+                )
             } else {
                 String::new()
             },
@@ -1173,7 +1254,10 @@ async fn upload(
         })
     };
     let Some(upload) = upload else {
-        return Err(PageError(Problem::Invalid(Invalid::one("file", "the upload could not be read; choose the file again"))));
+        return Err(PageError(Problem::Invalid(Invalid::one(
+            "file",
+            "the upload could not be read; choose the file again",
+        ))));
     };
     let csrf = upload.fields.get("csrf").cloned().unwrap_or_default();
     if !same(&csrf, &v.session.csrf_token) {
@@ -1187,15 +1271,37 @@ async fn upload(
         _ if !may(&v, ResourceKind::ThreatData, Action::Create) => {
             // Let the use case refuse (and audit the refusal).
             s.app
-                .import_threat_data(&v.actor, tf, Source::Cbp, "refused", std::io::empty(), true, &mut |_| {})
+                .import_threat_data(
+                    &v.actor,
+                    tf,
+                    Source::Cbp,
+                    "refused",
+                    std::io::empty(),
+                    true,
+                    &mut |_| {},
+                )
                 .await
         }
         None => Err(Invalid::one("source", "choose which dataset the file is").into()),
-        Some(_) if upload.file.is_empty() => Err(Invalid::one("file", "choose a file to import").into()),
+        Some(_) if upload.file.is_empty() => {
+            Err(Invalid::one("file", "choose a file to import").into())
+        }
         Some(source) => {
-            let name = if upload.file_name.trim().is_empty() { "upload.csv".to_owned() } else { upload.file_name.clone() };
+            let name = if upload.file_name.trim().is_empty() {
+                "upload.csv".to_owned()
+            } else {
+                upload.file_name.clone()
+            };
             s.app
-                .import_threat_data(&v.actor, tf, source, &name, upload.file.as_slice(), dry_run, &mut |_| {})
+                .import_threat_data(
+                    &v.actor,
+                    tf,
+                    source,
+                    &name,
+                    upload.file.as_slice(),
+                    dry_run,
+                    &mut |_| {},
+                )
                 .await
         }
     };
@@ -1206,7 +1312,15 @@ async fn upload(
             } else {
                 "Imported. The report is below.".to_owned()
             };
-            let page = data_page(&s, &v, tf, Some(ReportView::of(&report)), None, Some(notice)).await?;
+            let page = data_page(
+                &s,
+                &v,
+                tf,
+                Some(ReportView::of(&report)),
+                None,
+                Some(notice),
+            )
+            .await?;
             Ok(render(&page))
         }
         Err(taskforce_app::AppError::Invalid(invalid)) => {
@@ -1290,18 +1404,35 @@ fn plan_fields(input: &OutreachPlanInput, counties: &[String]) -> Vec<Field> {
             ),
         Field::new("fips", "County", "select", input.fips.clone())
             .required()
-            .options(counties.iter().map(|f| (f.clone(), county_name(f))).collect()),
-        Field::new("goal", "Goal", "textarea", input.goal.clone())
-            .hint("What the outreach should achieve, and for whom."),
-        Field::new("partners", "Partners to engage", "textarea", input.partners.clone())
-            .hint("One per line: cooperatives, extension offices, clinics, consulates, worker centers."),
-        Field::new("status", "Status", "select", input.status.clone().unwrap_or_else(|| "planned".into()))
             .options(
-                PlanStatus::ALL
+                counties
                     .iter()
-                    .map(|s| (s.code().to_owned(), s.label().to_owned()))
+                    .map(|f| (f.clone(), county_name(f)))
                     .collect(),
             ),
+        Field::new("goal", "Goal", "textarea", input.goal.clone())
+            .hint("What the outreach should achieve, and for whom."),
+        Field::new(
+            "partners",
+            "Partners to engage",
+            "textarea",
+            input.partners.clone(),
+        )
+        .hint(
+            "One per line: cooperatives, extension offices, clinics, consulates, worker centers.",
+        ),
+        Field::new(
+            "status",
+            "Status",
+            "select",
+            input.status.clone().unwrap_or_else(|| "planned".into()),
+        )
+        .options(
+            PlanStatus::ALL
+                .iter()
+                .map(|s| (s.code().to_owned(), s.label().to_owned()))
+                .collect(),
+        ),
     ]
 }
 
@@ -1353,7 +1484,8 @@ async fn new_plan(
 ) -> PageResult {
     if !may(&v, ResourceKind::OutreachPlan, Action::Create) {
         return Err(PageError(Problem::Forbidden(
-            "Your role does not include this. Ask your task force coordinator if you need it.".into(),
+            "Your role does not include this. Ask your task force coordinator if you need it."
+                .into(),
         )));
     }
     let industry = q.industry.unwrap_or_default();
@@ -1364,7 +1496,9 @@ async fn new_plan(
             Some(i) => format!("{} outreach, {}", i.label, county_name(&fips)),
             None => String::new(),
         },
-        partners: known.map(|i| i.partners.replace("; ", "\n")).unwrap_or_default(),
+        partners: known
+            .map(|i| i.partners.replace("; ", "\n"))
+            .unwrap_or_default(),
         industry,
         fips,
         ..Default::default()
@@ -1385,9 +1519,17 @@ async fn create_plan(
         partners: form.text("partners"),
         status: Some(form.text("status")),
     };
-    match s.app.create_outreach_plan(&v.actor, tf, input.clone()).await {
-        Ok(plan) => Ok(Redirect::to(&format!("{}/outreach/{}?saved=1", base(tf), plan.id)).into_response()),
-        Err(taskforce_app::AppError::Invalid(invalid)) => plan_form(&s, &v, tf, &input, Some(&invalid)).await,
+    match s
+        .app
+        .create_outreach_plan(&v.actor, tf, input.clone())
+        .await
+    {
+        Ok(plan) => {
+            Ok(Redirect::to(&format!("{}/outreach/{}?saved=1", base(tf), plan.id)).into_response())
+        }
+        Err(taskforce_app::AppError::Invalid(invalid)) => {
+            plan_form(&s, &v, tf, &input, Some(&invalid)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -1433,10 +1575,30 @@ fn activity_fields(input: &OutreachActivityInput, invalid: Option<&Invalid>) -> 
                     .map(|k| (k.code().to_owned(), k.label().to_owned()))
                     .collect(),
             ),
-        Field::new("description", "What happened", "textarea", input.description.clone()),
-        Field::new("contacts", "People reached", "number", input.contacts.clone()),
-        Field::new("people_trained", "People trained", "number", input.people_trained.clone()),
-        Field::new("tips_received", "Tips received", "number", input.tips_received.clone()),
+        Field::new(
+            "description",
+            "What happened",
+            "textarea",
+            input.description.clone(),
+        ),
+        Field::new(
+            "contacts",
+            "People reached",
+            "number",
+            input.contacts.clone(),
+        ),
+        Field::new(
+            "people_trained",
+            "People trained",
+            "number",
+            input.people_trained.clone(),
+        ),
+        Field::new(
+            "tips_received",
+            "Tips received",
+            "number",
+            input.tips_received.clone(),
+        ),
     ];
     if let Some(invalid) = invalid {
         for f in &mut fields {
@@ -1475,7 +1637,11 @@ async fn plan_page(
         action: format!("{}/outreach/{}/activities", base(tf), plan.id),
         title: plan.title.clone(),
         finding: Cell::link(
-            format!("{} in {}", industry_name(&plan.industry), county_name(&plan.fips)),
+            format!(
+                "{} in {}",
+                industry_name(&plan.industry),
+                county_name(&plan.fips)
+            ),
             format!("{}/threat/cells/{}/{}", base(tf), plan.industry, plan.fips),
         ),
         status: plan.status.label().to_owned(),
@@ -1560,7 +1726,11 @@ async fn add_activity(
         people_trained: form.text("people_trained"),
         tips_received: form.text("tips_received"),
     };
-    match s.app.add_outreach_activity(&v.actor, tf, id, input.clone()).await {
+    match s
+        .app
+        .add_outreach_activity(&v.actor, tf, id, input.clone())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("{}/outreach/{id}?saved=1", base(tf))).into_response()),
         Err(taskforce_app::AppError::Invalid(invalid)) => {
             plan_page(&s, &v, tf, id, &input, Some(&invalid), None).await
@@ -1588,7 +1758,13 @@ mod tests {
         assert_eq!(upload.fields.get("csrf").map(String::as_str), Some("abc"));
         assert_eq!(upload.file_name, "w.csv");
         assert_eq!(upload.file, b"a,b\r\n1,2");
-        for junk in [&b""[..], b"--XyZ", b"--XyZ\r\n", b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx", b"\xff\xfe"] {
+        for junk in [
+            &b""[..],
+            b"--XyZ",
+            b"--XyZ\r\n",
+            b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx",
+            b"\xff\xfe",
+        ] {
             let _ = read_multipart("multipart/form-data; boundary=XyZ", junk);
         }
         assert!(read_multipart("multipart/form-data", body).is_none());

@@ -359,7 +359,11 @@ pub const ROUTES: &[Route] = &[
         Policy(K::FundingAward, Update),
     ),
     // The threat assessment (public data and aggregates), its exports, and outreach plans.
-    route("GET", "/task-forces/{tf}/threat", Policy(K::ThreatModel, Read)),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat",
+        Policy(K::ThreatModel, Read),
+    ),
     route(
         "GET",
         "/task-forces/{tf}/threat/map.json",
