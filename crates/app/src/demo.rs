@@ -541,6 +541,9 @@ pub async fn seed_network(app: &App) -> Result<DemoSummary> {
         if app.has_keyring() {
             seed_tips(app, &tf).await?;
         }
+        if spec.name == TASK_FORCES[0].name {
+            seed_threat_assessment(app, tf.id).await?;
+        }
         summary.task_forces.push(tf);
     }
     Ok(summary)
@@ -617,6 +620,132 @@ async fn seed_tips(app: &App, tf: &TaskForce) -> Result<()> {
             "demo tips refused: {:?}",
             report.problems
         )));
+    }
+    Ok(())
+}
+
+/// The demo's threat-assessment files (real layouts, invented figures), in import order.
+const THREAT_FILES: &[(taskforce_domain::threat::Source, &str, &[u8])] = {
+    use taskforce_domain::threat::Source;
+    &[
+        (
+            Source::Cbp,
+            "cbp22co.txt",
+            include_bytes!("../demo-data/threat/cbp22co.txt"),
+        ),
+        (
+            Source::Nass,
+            "nass_census2022_wny.csv",
+            include_bytes!("../demo-data/threat/nass_census2022_wny.csv"),
+        ),
+        (
+            Source::H2a,
+            "h2a_disclosure_fy2024_wny.csv",
+            include_bytes!("../demo-data/threat/h2a_disclosure_fy2024_wny.csv"),
+        ),
+        (
+            Source::H2b,
+            "h2b_disclosure_fy2024_wny.csv",
+            include_bytes!("../demo-data/threat/h2b_disclosure_fy2024_wny.csv"),
+        ),
+        (
+            Source::Whd,
+            "whd_whisard_wny.csv",
+            include_bytes!("../demo-data/threat/whd_whisard_wny.csv"),
+        ),
+    ]
+};
+
+/// Western New York's threat assessment: the public files imported, two model versions (the
+/// default weights, then one that weighs labor-law enforcement more), dairy marked as a focus
+/// industry and an outreach plan for dairy farms in Wyoming County with its first activities.
+async fn seed_threat_assessment(app: &App, tf: TaskForceId) -> Result<()> {
+    use taskforce_domain::threat::plan::{OutreachActivityInput, OutreachPlanInput};
+    for (source, name, bytes) in THREAT_FILES {
+        app.import_threat_data(&DEMO, tf, *source, name, *bytes, false, &mut |_| {})
+            .await?;
+    }
+    app.save_threat_model(&DEMO, tf, "Default weights", &Default::default())
+        .await?;
+    let enforcement: std::collections::BTreeMap<String, f64> = [
+        ("violations_per_worker", 3.0),
+        ("back_wages_per_worker", 3.0),
+        ("workforce", 0.5),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    app.save_threat_model(
+        &DEMO,
+        tf,
+        "Labor-law enforcement weighed more",
+        &enforcement,
+    )
+    .await?;
+    app.set_threat_focus(
+        &DEMO,
+        tf,
+        "112120",
+        true,
+        "Year-round dairy work outside the H-2A program",
+    )
+    .await?;
+    let plan = app
+        .create_outreach_plan(
+            &DEMO,
+            tf,
+            OutreachPlanInput {
+                industry: "112120".into(),
+                fips: "36121".into(),
+                title: "Dairy farmworker outreach, Wyoming County".into(),
+                goal: "Reach workers on dairy farms through the people they already trust; train \
+                    extension staff and clinic staff to recognise and refer."
+                    .into(),
+                partners: "Cornell Cooperative Extension dairy team\nDairy cooperative field staff\nMigrant health clinic in Warsaw\nMexican Consulate in New York (mobile consulate)\nWorker Justice Center of New York".into(),
+                status: Some("active".into()),
+            },
+        )
+        .await?;
+    for (day, kind, what, contacts, trained, tips) in [
+        (
+            "2025-11-04",
+            "meeting",
+            "Met the extension dairy team about farm visits.",
+            "4",
+            "0",
+            "0",
+        ),
+        (
+            "2025-12-09",
+            "training",
+            "Trained clinic and extension staff on labor-trafficking indicators.",
+            "0",
+            "18",
+            "0",
+        ),
+        (
+            "2026-01-08",
+            "site_visit",
+            "Visits with the cooperative's field staff; know-your-rights cards in Spanish.",
+            "31",
+            "0",
+            "2",
+        ),
+    ] {
+        app.add_outreach_activity(
+            &DEMO,
+            tf,
+            plan.id,
+            OutreachActivityInput {
+                happened_on: day.into(),
+                kind: kind.into(),
+                description: what.into(),
+                contacts: contacts.into(),
+                people_trained: trained.into(),
+                tips_received: tips.into(),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

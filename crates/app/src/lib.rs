@@ -22,6 +22,7 @@ pub mod intake;
 pub mod passkeys;
 mod search_kinds;
 pub mod structure;
+pub mod threat;
 
 pub use actor::Actor;
 pub use audit::AuditVerification;

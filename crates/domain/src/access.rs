@@ -85,6 +85,14 @@ pub enum ResourceKind {
     Screening,
     /// The task force's screening instrument (questions, weights, thresholds) and intake routing.
     ScreeningInstrument,
+    /// Public data imported for the threat assessment (CBP, NASS, H-2A/H-2B, WHD) and the
+    /// rows behind each score.
+    ThreatData,
+    /// Threat-assessment models (weights over a data snapshot) and the assessment they give:
+    /// public data and aggregates only.
+    ThreatModel,
+    /// Outreach plans made from a finding, their activities, and the focus industries.
+    OutreachPlan,
 }
 
 impl ResourceKind {
@@ -107,6 +115,9 @@ impl ResourceKind {
         ResourceKind::Tip,
         ResourceKind::Screening,
         ResourceKind::ScreeningInstrument,
+        ResourceKind::ThreatData,
+        ResourceKind::ThreatModel,
+        ResourceKind::OutreachPlan,
     ];
 
     pub fn code(self) -> &'static str {
@@ -129,6 +140,9 @@ impl ResourceKind {
             ResourceKind::Tip => "tip",
             ResourceKind::Screening => "screening",
             ResourceKind::ScreeningInstrument => "screening_instrument",
+            ResourceKind::ThreatData => "threat_data",
+            ResourceKind::ThreatModel => "threat_model",
+            ResourceKind::OutreachPlan => "outreach_plan",
         }
     }
 }
@@ -520,6 +534,51 @@ pub const ROLE_PERMISSIONS: &[Permission] = &[
         Reach::TaskForce,
     ),
     p(R::Advocate, K::ScreeningInstrument, READ, Reach::TaskForce),
+    // The threat assessment holds only public data and aggregates. The analyst imports the
+    // data and keeps the models; the partners who act on it read it; the coordinator, who
+    // turns findings into outreach, writes the outreach plans and the focus industries.
+    // Community partners, administrators, auditors and network staff have no part in it.
+    p(
+        R::Analyst,
+        K::ThreatData,
+        &[List, Read, Create, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Coordinator, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Supervisor, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Investigator, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Advocate, K::ThreatData, READ, Reach::TaskForce),
+    p(R::Navigator, K::ThreatData, READ, Reach::TaskForce),
+    p(
+        R::Analyst,
+        K::ThreatModel,
+        &[List, Read, Create, Update, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Coordinator,
+        K::ThreatModel,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Supervisor,
+        K::ThreatModel,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Investigator, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Advocate, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Navigator, K::ThreatModel, READ, Reach::TaskForce),
+    p(R::Coordinator, K::OutreachPlan, WRITE, Reach::TaskForce),
+    p(R::Analyst, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Supervisor, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Investigator, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Advocate, K::OutreachPlan, READ, Reach::TaskForce),
+    p(R::Navigator, K::OutreachPlan, READ, Reach::TaskForce),
 ];
 
 /// Every member may keep their own API tokens, whatever their role.

@@ -70,4 +70,12 @@ id_type!(
     TipId,
     /// A completed screening.
     ScreeningId,
+    /// One import of a public file for the threat assessment.
+    ThreatDatasetId,
+    /// A saved version of a threat-assessment model.
+    ThreatModelId,
+    /// An outreach plan made from a threat-assessment finding.
+    OutreachPlanId,
+    /// An activity of an outreach plan.
+    OutreachActivityId,
 );

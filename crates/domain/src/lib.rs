@@ -15,6 +15,7 @@ pub mod reference;
 pub mod screening;
 pub mod search;
 pub mod structure;
+pub mod threat;
 pub mod validation;
 
 pub use ids::*;

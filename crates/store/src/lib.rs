@@ -21,6 +21,7 @@ pub mod keys;
 pub mod passkeys;
 pub mod search;
 pub mod structure;
+pub mod threat;
 mod values;
 mod visibility;
 

@@ -6,6 +6,7 @@
 mod audit;
 mod bench;
 mod keys;
+mod threat;
 mod tips;
 mod users;
 
@@ -75,6 +76,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+    /// Threat assessment: import public data (CBP, NASS, H-2A, H-2B, WHD); benchmark the import.
+    Threat {
+        #[command(subcommand)]
+        command: threat::ThreatCommand,
     },
 }
 
@@ -176,6 +182,7 @@ async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Audit { command } => audit::run(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Threat { command } => threat::run(command).await,
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Keys { command } => keys::run(command).await,

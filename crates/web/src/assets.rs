@@ -30,3 +30,9 @@ async fn asset(Path(path): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// The contents of a static file compiled into the binary (the map builds its GeoJSON from
+/// the vendored county shapes).
+pub(crate) fn file(path: &str) -> Option<&'static [u8]> {
+    STATIC.get_file(path).map(|f| f.contents())
+}

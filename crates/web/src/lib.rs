@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod error;
 mod forms;
+mod geo;
 mod limits;
 mod pages;
 mod telemetry;

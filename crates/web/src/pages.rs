@@ -7,6 +7,7 @@ mod intake;
 mod passkeys;
 mod session;
 mod structure;
+mod threat;
 
 use crate::AppState;
 use axum::Router;
@@ -24,4 +25,5 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(cases::routes())
         .merge(intake::routes())
+        .merge(threat::routes())
 }

@@ -161,6 +161,8 @@ pub struct TaskForcePage {
     pub population: String,
     pub counties: String,
     pub sections: Vec<Section>,
+    /// The viewer's role reads the threat assessment (a link to it is shown).
+    pub threat: bool,
 }
 
 pub struct Section {

@@ -8,3 +8,4 @@ mod audit;
 mod demo_caseload;
 mod encryption;
 mod passkeys;
+mod threat;

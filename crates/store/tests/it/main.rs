@@ -14,3 +14,4 @@ mod intake;
 mod open;
 mod passkeys;
 mod structure;
+mod threat;

@@ -277,6 +277,7 @@ async fn task_force(
             .population_served
             .map_or_else(|| "Not recorded".to_owned(), thousands),
         counties: county_names(&t.counties).join(", "),
+        threat: may(&v, Action::Read, ResourceKind::ThreatModel, tf),
         sections: vec![
             Section {
                 text: "Organizations",

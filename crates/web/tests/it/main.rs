@@ -19,4 +19,5 @@ mod routes;
 mod service;
 mod sessions;
 mod tenancy;
+mod threat;
 mod tokens;

@@ -480,6 +480,86 @@ pub const ROUTES: &[Route] = &[
         "PUT",
         "/api/v1/task-forces/{tf}/screening-instrument",
         Policy(K::ScreeningInstrument, Update),
+    // The threat assessment (public data and aggregates), its exports, and outreach plans.
+    route(
+        "GET",
+        "/task-forces/{tf}/threat",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/map.json",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/cells/{industry}/{fips}",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/assessment.csv",
+        Policy(K::ThreatModel, Export),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/report",
+        Policy(K::ThreatModel, Export),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/compare",
+        Policy(K::ThreatModel, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/models",
+        Policy(K::ThreatModel, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/models",
+        Policy(K::ThreatModel, Create),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/threat/data",
+        Policy(K::ThreatData, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/data",
+        Policy(K::ThreatData, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/threat/focus",
+        Policy(K::OutreachPlan, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach",
+        Policy(K::OutreachPlan, List),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach/new",
+        Policy(K::OutreachPlan, Create),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/outreach/new",
+        Policy(K::OutreachPlan, Create),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/outreach/{id}",
+        Policy(K::OutreachPlan, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/outreach/{id}/activities",
+        Policy(K::OutreachPlan, Update),
     ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
@@ -770,7 +850,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         Some("members") => ids.member.clone(),
         Some("mous") => ids.mou.clone(),
         Some("awards") => ids.award.clone(),
-        _ if route.path.contains("/tokens/") || route.path.contains("/security-keys/") => {
+        _ if route.path.contains("/tokens/")
+            || route.path.contains("/security-keys/")
+            || route.path.contains("/outreach/{id}") =>
+        {
             (UNKNOWN.to_owned(), 0)
         }
         _ => (String::new(), ids.tf_version),
@@ -803,7 +886,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{grant}", UNKNOWN)
         .replace("{attachment}", UNKNOWN)
         .replace("{member}", &ids.no_account)
-        .replace("{*path}", "app.css");
+        .replace("{*path}", "app.css")
+        // North Dakota has no threat data: a finding there does not exist.
+        .replace("{industry}", "112120")
+        .replace("{fips}", "38017");
     let method = route.method;
     let mut probe = Probe {
         uri,
@@ -824,6 +910,11 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             // No such tip.
             p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
             _ => {}
+        // Nothing there: no finding (North Dakota imported no data), no such plan.
+        if route.path.ends_with("/cells/{industry}/{fips}")
+            || route.path == "/task-forces/{tf}/outreach/{id}"
+        {
+            probe.ok = StatusCode::NOT_FOUND;
         }
         return probe;
     }
@@ -884,6 +975,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
         | "/cases/{id}/team/{grant}/revoke" => StatusCode::NOT_FOUND,
+        // No such outreach plan to record an activity of.
+        "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
