@@ -72,8 +72,8 @@ pub fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// A table read from a data file: `key: value, value, ...` lines, `#` comments.
-fn parse_groups(text: &str) -> Vec<(String, Vec<String>)> {
+/// A table read from a data file: `key: value, value, ...` lines, `#` comments, folded.
+pub(crate) fn groups(text: &str) -> Vec<(String, Vec<String>)> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -93,7 +93,7 @@ fn parse_groups(text: &str) -> Vec<(String, Vec<String>)> {
 /// canonical spelling is itself a variant of an earlier group joins that group.
 fn build_map(text: &str) -> FxHashMap<String, String> {
     let mut map: FxHashMap<String, String> = FxHashMap::default();
-    for (head, variants) in parse_groups(text) {
+    for (head, variants) in groups(text) {
         let canonical = map.get(&head).cloned().unwrap_or_else(|| head.clone());
         map.entry(head).or_insert_with(|| canonical.clone());
         for v in variants {
@@ -117,7 +117,7 @@ fn street_words() -> &'static FxHashMap<String, String> {
     static MAP: OnceLock<FxHashMap<String, String>> = OnceLock::new();
     MAP.get_or_init(|| {
         let mut map = FxHashMap::default();
-        for (full, abbrevs) in parse_groups(include_str!("../data/street_words.txt")) {
+        for (full, abbrevs) in groups(include_str!("../data/street_words.txt")) {
             for a in abbrevs {
                 map.entry(a).or_insert_with(|| full.clone());
             }
