@@ -36,6 +36,10 @@ fn initial(s: &str) -> Option<char> {
     s.chars().next()
 }
 
+fn initials(p: &Prepared) -> (Option<char>, Option<char>) {
+    (initial(&p.given_key), initial(&p.surname_key))
+}
+
 /// The default rules for person records. Each is narrow enough that a block stays small on a
 /// million records, and together they catch pairs with errors in any one or two fields.
 pub const PERSON_RULES: &[BlockingRule] = &[
@@ -46,25 +50,34 @@ pub const PERSON_RULES: &[BlockingRule] = &[
             Some(hash(1, &if g <= s { (g, s) } else { (s, g) }))
         },
     },
+    // Initials in order, so that exchanged given name and surname still share the key.
     BlockingRule {
-        name: "date of birth and first letter of given name",
+        name: "date of birth and the earlier initial of the two names",
         key: |p| {
-            p.dob
-                .is_full()
-                .then(|| hash(2, &(p.dob.compact(), initial(&p.given_key))))
+            let (a, b) = initials(p);
+            p.dob.is_full().then(|| hash(2, &(p.dob.compact(), a.min(b))))
         },
     },
     BlockingRule {
-        name: "date of birth and first letter of surname",
+        name: "date of birth and the later initial of the two names",
         key: |p| {
-            p.dob
-                .is_full()
-                .then(|| hash(3, &(p.dob.compact(), initial(&p.surname_key))))
+            let (a, b) = initials(p);
+            p.dob.is_full().then(|| hash(3, &(p.dob.compact(), a.max(b))))
         },
     },
     BlockingRule {
         name: "social security number",
         key: |p| (p.ssn.len() >= 4).then(|| hash(4, &*p.ssn)),
+    },
+    BlockingRule {
+        name: "first five digits of the social security number",
+        key: |p| (p.ssn.len() >= 7).then(|| hash(12, &p.ssn[..5])),
+    },
+    BlockingRule {
+        name: "last four digits of the social security number and state",
+        key: |p| {
+            (p.ssn.len() >= 7).then(|| hash(13, &(&p.ssn[p.ssn.len() - 4..], &*p.state)))
+        },
     },
     BlockingRule {
         name: "postcode and street number",
@@ -75,16 +88,10 @@ pub const PERSON_RULES: &[BlockingRule] = &[
         key: |p| Some(hash(6, &(nonempty(&p.postcode)?, nonempty(&p.surname_sound)?))),
     },
     BlockingRule {
-        name: "given name sound, surname sound and year of birth",
+        name: "the two names' sounds (either order) and year of birth",
         key: |p| {
-            Some(hash(
-                7,
-                &(
-                    nonempty(&p.given_sound)?,
-                    nonempty(&p.surname_sound)?,
-                    p.dob.year?,
-                ),
-            ))
+            let (g, s) = (nonempty(&p.given_sound)?, nonempty(&p.surname_sound)?);
+            Some(hash(7, &(g.min(s), g.max(s), p.dob.year?)))
         },
     },
     BlockingRule {

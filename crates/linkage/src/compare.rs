@@ -301,13 +301,27 @@ fn code_level(a: &str, b: &str, two_edit_level: bool) -> u8 {
     }
 }
 
-/// Whether the right record's given name and surname look exchanged relative to the left's.
+/// Whether the right record's given name and surname look exchanged relative to the left's:
+/// the crosswise names agree clearly better than the direct ones (typos allowed, and one of
+/// the two may be missing or different, as when "Weller, Ebony" was entered as "Flynn Weller").
 fn names_swapped(l: &Prepared, r: &Prepared) -> bool {
-    !l.given.is_empty()
-        && !l.surname.is_empty()
-        && l.given_key != r.given_key
-        && l.given_key == r.surname_key
-        && l.surname_key == r.given_key
+    if l.given.is_empty() && l.surname.is_empty() || r.given.is_empty() && r.surname.is_empty() {
+        return false;
+    }
+    if l.given_key == r.given_key || l.surname_key == r.surname_key {
+        return false;
+    }
+    let sim = |a: &str, b: &str| {
+        if a.is_empty() || b.is_empty() {
+            0.0
+        } else {
+            jaro_winkler(a, b)
+        }
+    };
+    let direct = sim(&l.given, &r.given) + sim(&l.surname, &r.surname);
+    let cross = sim(&l.given, &r.surname) + sim(&l.surname, &r.given);
+    let best_cross = sim(&l.given, &r.surname).max(sim(&l.surname, &r.given));
+    best_cross >= 0.9 && cross > direct + 0.3
 }
 
 /// The comparison level of one field for a pair.
@@ -337,9 +351,16 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
             DateAgreement::DayMonthSwapped => 6,
             DateAgreement::Exact => 7,
         },
-        Field::Address1 => text_level(&l.address_1, &r.address_1),
+        // The first and second address lines are often exchanged: the better of the direct
+        // and the crosswise comparison counts.
+        Field::Address1 => text_level(&l.address_1, &r.address_1)
+            .max(text_level(&l.address_1, &r.address_2).min(3))
+            .max(text_level(&l.address_2, &r.address_1).min(3)),
         Field::City => text_level(&l.city, &r.city),
-        Field::Address2 => match text_level(&l.address_2, &r.address_2) {
+        Field::Address2 => match text_level(&l.address_2, &r.address_2)
+            .max(text_level(&l.address_2, &r.address_1).min(3))
+            .max(text_level(&l.address_1, &r.address_2).min(3))
+        {
             4 => 3,
             3 => 2,
             0 => 0,

@@ -4,6 +4,7 @@
 //! clock and entropy, and starts the web server. It holds no business rule.
 
 mod audit;
+mod linkage;
 mod users;
 
 use anyhow::{bail, Context, Result};
@@ -57,6 +58,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Find duplicate and matching person records in CSV files; deconfliction benchmarks.
+    Linkage {
+        #[command(subcommand)]
+        command: linkage::LinkageCommand,
     },
 }
 
@@ -153,6 +159,7 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Audit { command } => audit::run(command).await,
+        Command::Linkage { command } => linkage::run(command),
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Migrate(args) => {
