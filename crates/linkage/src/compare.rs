@@ -33,24 +33,22 @@ pub enum Field {
     StreetNumber,
     Address1,
     Address2,
-    City,
-    Postcode,
-    State,
+    /// Postcode, city and state together: they go together (a postcode lies in one city and
+    /// state), so weighing them as three independent fields would count one fact three times.
+    Place,
     Phone,
     Ssn,
     Email,
 }
 
-pub const FIELDS: [Field; 12] = [
+pub const FIELDS: [Field; 10] = [
     Field::GivenName,
     Field::Surname,
     Field::Dob,
     Field::StreetNumber,
     Field::Address1,
     Field::Address2,
-    Field::City,
-    Field::Postcode,
-    Field::State,
+    Field::Place,
     Field::Phone,
     Field::Ssn,
     Field::Email,
@@ -65,9 +63,7 @@ impl Field {
             Field::StreetNumber => "street_number",
             Field::Address1 => "address_1",
             Field::Address2 => "address_2",
-            Field::City => "city",
-            Field::Postcode => "postcode",
-            Field::State => "state",
+            Field::Place => "place",
             Field::Phone => "phone",
             Field::Ssn => "ssn",
             Field::Email => "email",
@@ -96,7 +92,7 @@ impl Field {
                 "day and month swapped",
                 "exact",
             ],
-            Field::Address1 | Field::City => &[
+            Field::Address1 => &[
                 "missing",
                 "different",
                 "jaro-winkler >= 0.80",
@@ -104,9 +100,15 @@ impl Field {
                 "exact",
             ],
             Field::Address2 => &["missing", "different", "jaro-winkler >= 0.90", "exact"],
-            Field::StreetNumber | Field::Postcode => {
-                &["missing", "different", "one edit", "exact"]
-            }
+            Field::StreetNumber => &["missing", "different", "one edit", "exact"],
+            Field::Place => &[
+                "missing",
+                "different",
+                "same state only",
+                "similar city or postcode",
+                "same city or postcode",
+                "same postcode and city",
+            ],
             Field::Ssn | Field::Phone => &[
                 "missing",
                 "different",
@@ -114,7 +116,6 @@ impl Field {
                 "one edit",
                 "exact",
             ],
-            Field::State => &["missing", "different", "exact"],
             Field::Email => &[
                 "missing",
                 "different",
@@ -128,10 +129,7 @@ impl Field {
     /// Whether exact agreement on this field is weighed by how common the value is (two
     /// records both "Smith" say less than two records both "Zelinski").
     pub fn frequency_adjusted(self) -> bool {
-        matches!(
-            self,
-            Field::GivenName | Field::Surname | Field::City | Field::Postcode | Field::StreetNumber
-        )
+        matches!(self, Field::GivenName | Field::Surname | Field::StreetNumber)
     }
 }
 
@@ -197,9 +195,7 @@ impl Prepared {
             Field::StreetNumber => &self.street_number,
             Field::Address1 => &self.address_1,
             Field::Address2 => &self.address_2,
-            Field::City => &self.city,
-            Field::Postcode => &self.postcode,
-            Field::State => &self.state,
+            Field::Place => return None,
             Field::Phone => &self.phone,
             Field::Ssn => &self.ssn,
             Field::Email => &self.email,
@@ -209,6 +205,9 @@ impl Prepared {
     pub fn has(&self, field: Field) -> bool {
         match field {
             Field::Dob => !self.dob.is_empty(),
+            Field::Place => {
+                !self.postcode.is_empty() || !self.city.is_empty() || !self.state.is_empty()
+            }
             f => self.value(f).is_some_and(|v| !v.is_empty()),
         }
     }
@@ -324,6 +323,32 @@ fn names_swapped(l: &Prepared, r: &Prepared) -> bool {
     best_cross >= 0.9 && cross > direct + 0.3
 }
 
+fn place_level(l: &Prepared, r: &Prepared) -> u8 {
+    let both = |a: &str, b: &str| !a.is_empty() && !b.is_empty();
+    let (has_pc, has_city, has_state) = (
+        both(&l.postcode, &r.postcode),
+        both(&l.city, &r.city),
+        both(&l.state, &r.state),
+    );
+    if !has_pc && !has_city && !has_state {
+        return 0;
+    }
+    let pc = has_pc.then(|| code_level(&l.postcode, &r.postcode, false));
+    let city = has_city.then(|| text_level(&l.city, &r.city));
+    let (pc_exact, city_exact) = (pc == Some(3), city == Some(4));
+    if pc_exact && city_exact {
+        5
+    } else if pc_exact || city_exact {
+        4
+    } else if pc == Some(2) || city == Some(3) {
+        3
+    } else if has_state && l.state == r.state {
+        2
+    } else {
+        1
+    }
+}
+
 /// The comparison level of one field for a pair.
 pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
     match field {
@@ -356,7 +381,7 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
         Field::Address1 => text_level(&l.address_1, &r.address_1)
             .max(text_level(&l.address_1, &r.address_2).min(3))
             .max(text_level(&l.address_2, &r.address_1).min(3)),
-        Field::City => text_level(&l.city, &r.city),
+        Field::Place => place_level(l, r),
         Field::Address2 => match text_level(&l.address_2, &r.address_2)
             .max(text_level(&l.address_2, &r.address_1).min(3))
             .max(text_level(&l.address_1, &r.address_2).min(3))
@@ -367,18 +392,8 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
             _ => 1,
         },
         Field::StreetNumber => code_level(&l.street_number, &r.street_number, false),
-        Field::Postcode => code_level(&l.postcode, &r.postcode, false),
         Field::Ssn => code_level(&l.ssn, &r.ssn, true),
         Field::Phone => code_level(&l.phone, &r.phone, true),
-        Field::State => {
-            if l.state.is_empty() || r.state.is_empty() {
-                0
-            } else if l.state == r.state {
-                2
-            } else {
-                1
-            }
-        }
         Field::Email => {
             if l.email.is_empty() || r.email.is_empty() {
                 0

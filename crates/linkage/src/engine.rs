@@ -317,3 +317,106 @@ fn run(
 pub fn clusters(n: usize, pairs: &[ScoredPair]) -> Vec<u32> {
     cluster::components(n, pairs.iter().map(|p| (p.left, p.right)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth;
+    use std::collections::HashSet;
+
+    fn synthetic(n: usize, seed: u64) -> (Vec<Prepared>, Vec<u64>) {
+        let people = synth::people(n, seed);
+        let records: Vec<PersonRecord> = people.iter().map(|p| p.record.clone()).collect();
+        (prepare(&records, &Quiet), people.iter().map(|p| p.entity).collect())
+    }
+
+    #[test]
+    fn dedupe_without_labels_finds_the_true_pairs() {
+        let (records, entity) = synthetic(4000, 21);
+        let result = dedupe(&records, &Settings::default(), &Quiet);
+        assert!(result.model.training.em_converged);
+        let truth: HashSet<(u32, u32)> = (0..records.len() as u32)
+            .flat_map(|i| (i + 1..records.len() as u32).map(move |j| (i, j)))
+            .filter(|&(i, j)| entity[i as usize] == entity[j as usize])
+            .collect();
+        let found: HashSet<(u32, u32)> = result.pairs.iter().map(|p| (p.left, p.right)).collect();
+        let tp = found.intersection(&truth).count() as f64;
+        let f1 = 2.0 * tp / (found.len() + truth.len()) as f64;
+        assert!(f1 > 0.93, "F1 {f1}");
+        // The trained model says exact agreement is evidence for, disagreement against.
+        let given = result.model.fields.iter().position(|&f| f == Field::GivenName).unwrap();
+        assert!(result.model.level_weight(given, 6) > 3.0);
+        assert!(result.model.level_weight(given, 1) < -1.0);
+        // EM's estimate of the number of matches is of the order of the truth it never saw (it
+        // runs high here: near-misses in a small town count as part matches).
+        let ratio = result.model.training.expected_matches / truth.len() as f64;
+        assert!((0.8..2.5).contains(&ratio), "expected matches / true pairs = {ratio}");
+    }
+
+    #[test]
+    fn explanations_sum_to_the_match_weight() {
+        let (records, _) = synthetic(2000, 8);
+        let result = dedupe(&records, &Settings::default(), &Quiet);
+        assert!(!result.pairs.is_empty());
+        for p in &result.pairs {
+            let (l, r) = (&records[p.left as usize], &records[p.right as usize]);
+            let parts = result.explain(l, r);
+            assert_eq!(parts.len(), result.model.fields.len());
+            let sum: f64 = parts.iter().map(|w| w.weight).sum();
+            assert!((sum - p.match_weight).abs() < 1e-9, "{sum} vs {}", p.match_weight);
+            assert!((result.weight(l, r) - p.match_weight).abs() < 1e-9);
+            assert!((result.model.probability(p.match_weight) - p.match_probability).abs() < 1e-12);
+            assert!(p.match_probability >= DEFAULT_THRESHOLD);
+            // A missing value says nothing.
+            for w in &parts {
+                if w.level == "missing" {
+                    assert_eq!(w.weight, 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn link_finds_each_right_record_its_left_match() {
+        let people = synth::people(3000, 13);
+        let mut seen = HashSet::new();
+        let (mut left, mut right, mut le, mut re) = (vec![], vec![], vec![], vec![]);
+        for p in &people {
+            if seen.insert(p.entity) {
+                left.push(p.record.clone());
+                le.push(p.entity);
+            } else {
+                right.push(p.record.clone());
+                re.push(p.entity);
+            }
+        }
+        let (l, r) = (prepare(&left, &Quiet), prepare(&right, &Quiet));
+        let result = link(&l, &r, &Settings::default(), &Quiet);
+        let correct = result
+            .pairs
+            .iter()
+            .filter(|p| le[p.left as usize] == re[p.right as usize])
+            .count();
+        assert!(correct as f64 > 0.9 * right.len() as f64, "{correct} of {}", right.len());
+        assert!(correct as f64 > 0.97 * result.pairs.len() as f64);
+    }
+
+    #[test]
+    fn clusters_join_matched_pairs() {
+        let pair = |left, right| ScoredPair {
+            left,
+            right,
+            match_weight: 20.0,
+            match_probability: 0.99,
+        };
+        assert_eq!(clusters(5, &[pair(3, 4), pair(0, 3)]), vec![0, 1, 2, 0, 0]);
+    }
+
+    #[test]
+    fn tiny_inputs_do_not_fail() {
+        let (records, _) = synthetic(1, 1);
+        assert!(dedupe(&records, &Settings::default(), &Quiet).pairs.is_empty());
+        assert!(dedupe(&[], &Settings::default(), &Quiet).pairs.is_empty());
+        assert!(link(&records, &[], &Settings::default(), &Quiet).pairs.is_empty());
+    }
+}

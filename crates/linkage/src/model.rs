@@ -255,7 +255,7 @@ mod tests {
     /// Three binary-ish fields with known m and u; EM must find them without labels.
     #[test]
     fn em_recovers_known_parameters_without_labels() {
-        let fields = vec![Field::State, Field::State, Field::State, Field::State];
+        let fields = vec![Field::Address2; 4];
         // level 1 = different, 2 = exact
         let m_true = [0.9, 0.85, 0.95, 0.8];
         let u_true = [0.05, 0.1, 0.02, 0.2];
