@@ -5,8 +5,8 @@
 
 use crate::normalize;
 use hmac::{Hmac, Mac};
-use std::collections::HashMap;
 use sha2::Sha256;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// What an identifier is. Part of the token, so a phone and a plate with the same characters
@@ -180,7 +180,12 @@ pub struct PointerIndex<P> {
 
 impl<P> std::fmt::Debug for PointerIndex<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PointerIndex({} tokens, {} pointers)", self.heads.len(), self.entries.len())
+        write!(
+            f,
+            "PointerIndex({} tokens, {} pointers)",
+            self.heads.len(),
+            self.entries.len()
+        )
     }
 }
 
@@ -309,7 +314,10 @@ mod tests {
         let a = Identifier::address("12345").unwrap();
         let b = Identifier::business("12345").unwrap();
         assert_ne!(k1.token(&a), k1.token(&b));
-        assert_eq!(BlindKey::new(b"short").err(), Some(BlindKeyError::TooShort(5)));
+        assert_eq!(
+            BlindKey::new(b"short").err(),
+            Some(BlindKeyError::TooShort(5))
+        );
     }
 
     #[test]
@@ -335,7 +343,10 @@ mod tests {
         assert_eq!(index.len(), 3);
         assert_eq!(index.tokens(), 2);
         assert_eq!(index.others(&(1, 10), &[phone]), vec![(2, 20)]);
-        assert_eq!(index.others(&(1, 10), &[phone, plate]), vec![(2, 20), (3, 30)]);
+        assert_eq!(
+            index.others(&(1, 10), &[phone, plate]),
+            vec![(2, 20), (3, 30)]
+        );
         let unknown = k.token(&Identifier::phone("202-555-0199").unwrap());
         assert!(index.others(&(1, 10), &[unknown]).is_empty());
     }
@@ -372,7 +383,9 @@ mod tests {
             }
         }
         for id in &ids {
-            assert!(!bytes.windows(id.value.len()).any(|w| w == id.value.as_bytes()));
+            assert!(!bytes
+                .windows(id.value.len())
+                .any(|w| w == id.value.as_bytes()));
         }
     }
 }

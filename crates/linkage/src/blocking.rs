@@ -55,14 +55,18 @@ pub const PERSON_RULES: &[BlockingRule] = &[
         name: "date of birth and the earlier initial of the two names",
         key: |p| {
             let (a, b) = initials(p);
-            p.dob.is_full().then(|| hash(2, &(p.dob.compact(), a.min(b))))
+            p.dob
+                .is_full()
+                .then(|| hash(2, &(p.dob.compact(), a.min(b))))
         },
     },
     BlockingRule {
         name: "date of birth and the later initial of the two names",
         key: |p| {
             let (a, b) = initials(p);
-            p.dob.is_full().then(|| hash(3, &(p.dob.compact(), a.max(b))))
+            p.dob
+                .is_full()
+                .then(|| hash(3, &(p.dob.compact(), a.max(b))))
         },
     },
     BlockingRule {
@@ -75,17 +79,25 @@ pub const PERSON_RULES: &[BlockingRule] = &[
     },
     BlockingRule {
         name: "last four digits of the social security number and state",
-        key: |p| {
-            (p.ssn.len() >= 7).then(|| hash(13, &(&p.ssn[p.ssn.len() - 4..], &*p.state)))
-        },
+        key: |p| (p.ssn.len() >= 7).then(|| hash(13, &(&p.ssn[p.ssn.len() - 4..], &*p.state))),
     },
     BlockingRule {
         name: "postcode and street number",
-        key: |p| Some(hash(5, &(nonempty(&p.postcode)?, nonempty(&p.street_number)?))),
+        key: |p| {
+            Some(hash(
+                5,
+                &(nonempty(&p.postcode)?, nonempty(&p.street_number)?),
+            ))
+        },
     },
     BlockingRule {
         name: "postcode and surname sound",
-        key: |p| Some(hash(6, &(nonempty(&p.postcode)?, nonempty(&p.surname_sound)?))),
+        key: |p| {
+            Some(hash(
+                6,
+                &(nonempty(&p.postcode)?, nonempty(&p.surname_sound)?),
+            ))
+        },
     },
     BlockingRule {
         name: "the two names' sounds (either order) and year of birth",
@@ -96,7 +108,12 @@ pub const PERSON_RULES: &[BlockingRule] = &[
     },
     BlockingRule {
         name: "street address and street number",
-        key: |p| Some(hash(8, &(nonempty(&p.address_1)?, nonempty(&p.street_number)?))),
+        key: |p| {
+            Some(hash(
+                8,
+                &(nonempty(&p.address_1)?, nonempty(&p.street_number)?),
+            ))
+        },
     },
     BlockingRule {
         name: "phone",
@@ -108,7 +125,12 @@ pub const PERSON_RULES: &[BlockingRule] = &[
     },
     BlockingRule {
         name: "surname and year and month of birth",
-        key: |p| Some(hash(11, &(nonempty(&p.surname_key)?, p.dob.year?, p.dob.month?))),
+        key: |p| {
+            Some(hash(
+                11,
+                &(nonempty(&p.surname_key)?, p.dob.year?, p.dob.month?),
+            ))
+        },
     },
 ];
 
@@ -135,7 +157,13 @@ fn keys(rules: &[BlockingRule], records: &[Prepared]) -> Vec<Vec<u64>> {
         .collect()
 }
 
-fn held_by_earlier(keys_l: &[Vec<u64>], keys_r: &[Vec<u64>], rule: usize, i: usize, j: usize) -> bool {
+fn held_by_earlier(
+    keys_l: &[Vec<u64>],
+    keys_r: &[Vec<u64>],
+    rule: usize,
+    i: usize,
+    j: usize,
+) -> bool {
     (0..rule).any(|r| {
         let k = keys_l[r][i];
         k != 0 && k == keys_r[r][j]
@@ -266,12 +294,18 @@ mod tests {
         assert!(pairs.contains(&(0, 4)));
         assert!(!pairs.iter().any(|&(i, j)| i == 3 || j == 3));
         assert_eq!(report.pairs_by_rule.len(), PERSON_RULES.len());
-        assert_eq!(report.pairs_by_rule.iter().map(|r| r.1).sum::<u64>(), n as u64);
+        assert_eq!(
+            report.pairs_by_rule.iter().map(|r| r.1).sum::<u64>(),
+            n as u64
+        );
     }
 
     #[test]
     fn link_pairs_cross_the_two_sides_only() {
-        let left = vec![p("Ann", "Lee", "19800101", "2000"), p("Ann", "Lee", "19800101", "2000")];
+        let left = vec![
+            p("Ann", "Lee", "19800101", "2000"),
+            p("Ann", "Lee", "19800101", "2000"),
+        ];
         let right = vec![p("Ann", "Lee", "19800101", "2000")];
         let (mut pairs, _) = link_pairs(PERSON_RULES, &left, &right, 1000);
         pairs.sort_unstable();

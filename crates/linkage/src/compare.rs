@@ -109,13 +109,9 @@ impl Field {
                 "same city or postcode",
                 "same postcode and city",
             ],
-            Field::Ssn | Field::Phone => &[
-                "missing",
-                "different",
-                "two edits",
-                "one edit",
-                "exact",
-            ],
+            Field::Ssn | Field::Phone => {
+                &["missing", "different", "two edits", "one edit", "exact"]
+            }
             Field::Email => &[
                 "missing",
                 "different",
@@ -129,7 +125,10 @@ impl Field {
     /// Whether exact agreement on this field is weighed by how common the value is (two
     /// records both "Smith" say less than two records both "Zelinski").
     pub fn frequency_adjusted(self) -> bool {
-        matches!(self, Field::GivenName | Field::Surname | Field::StreetNumber)
+        matches!(
+            self,
+            Field::GivenName | Field::Surname | Field::StreetNumber
+        )
     }
 }
 
@@ -242,8 +241,59 @@ fn edits_at_most(a: &str, b: &str, max: usize) -> bool {
     a.len().abs_diff(b.len()) <= max && strsim::damerau_levenshtein(a, b) <= max
 }
 
-fn jaro_winkler(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
+/// Jaro-Winkler similarity. Normalised values are nearly always short ASCII: those are
+/// compared byte-wise without allocating; anything else goes to `strsim`.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut y_used = 0u64;
+    let mut x_used = 0u64;
+    let mut matches = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if y_used & (1 << j) == 0 && y[j] == c {
+                y_used |= 1 << j;
+                x_used |= 1 << i;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        if x_used & (1 << i) != 0 {
+            while y_used & (1 << j) == 0 {
+                j += 1;
+            }
+            if y[j] != c {
+                transpositions += 1;
+            }
+            j += 1;
+        }
+    }
+    let m = matches as f64;
+    let jaro =
+        (m / x.len() as f64 + m / y.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
 fn name_level(a: &str, a_key: &str, a_sound: &str, b: &str, b_key: &str, b_sound: &str) -> u8 {
@@ -310,6 +360,11 @@ fn names_swapped(l: &Prepared, r: &Prepared) -> bool {
     if l.given_key == r.given_key || l.surname_key == r.surname_key {
         return false;
     }
+    // Cheap test first: an exchange keeps at least one crosswise initial.
+    let first = |s: &str| s.bytes().next();
+    if first(&l.given) != first(&r.surname) && first(&l.surname) != first(&r.given) {
+        return false;
+    }
     let sim = |a: &str, b: &str| {
         if a.is_empty() || b.is_empty() {
             0.0
@@ -356,9 +411,23 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
             // Exchanged names compare crosswise: the same person entered surname first.
             let swapped = names_swapped(l, r);
             let (rg, rgk, rgs, rs, rsk, rss) = if swapped {
-                (&r.surname, &r.surname_key, &r.surname_sound, &r.given, &r.given_key, &r.given_sound)
+                (
+                    &r.surname,
+                    &r.surname_key,
+                    &r.surname_sound,
+                    &r.given,
+                    &r.given_key,
+                    &r.given_sound,
+                )
             } else {
-                (&r.given, &r.given_key, &r.given_sound, &r.surname, &r.surname_key, &r.surname_sound)
+                (
+                    &r.given,
+                    &r.given_key,
+                    &r.given_sound,
+                    &r.surname,
+                    &r.surname_key,
+                    &r.surname_sound,
+                )
             };
             if field == Field::GivenName {
                 name_level(&l.given, &l.given_key, &l.given_sound, rg, rgk, rgs)
@@ -378,14 +447,27 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
         },
         // The first and second address lines are often exchanged: the better of the direct
         // and the crosswise comparison counts.
-        Field::Address1 => text_level(&l.address_1, &r.address_1)
-            .max(text_level(&l.address_1, &r.address_2).min(3))
-            .max(text_level(&l.address_2, &r.address_1).min(3)),
+        Field::Address1 => {
+            let direct = text_level(&l.address_1, &r.address_1);
+            if direct >= 3 || l.address_2.is_empty() && r.address_2.is_empty() {
+                direct
+            } else {
+                direct
+                    .max(text_level(&l.address_1, &r.address_2).min(3))
+                    .max(text_level(&l.address_2, &r.address_1).min(3))
+            }
+        }
         Field::Place => place_level(l, r),
-        Field::Address2 => match text_level(&l.address_2, &r.address_2)
-            .max(text_level(&l.address_2, &r.address_1).min(3))
-            .max(text_level(&l.address_1, &r.address_2).min(3))
-        {
+        Field::Address2 => match {
+            let direct = text_level(&l.address_2, &r.address_2);
+            if direct >= 3 || l.address_2.is_empty() && r.address_2.is_empty() {
+                direct
+            } else {
+                direct
+                    .max(text_level(&l.address_2, &r.address_1).min(3))
+                    .max(text_level(&l.address_1, &r.address_2).min(3))
+            }
+        } {
             4 => 3,
             3 => 2,
             0 => 0,
@@ -434,6 +516,36 @@ mod tests {
             dob: dob.into(),
             ..PersonRecord::default()
         })
+    }
+
+    #[test]
+    fn jaro_winkler_agrees_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "martha",
+            "marhta",
+            "dwayne",
+            "duane",
+            "dixon",
+            "dicksonx",
+            "william",
+            "willaim",
+            "wellington street",
+            "kinross farm",
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "nguyễn",
+            "nguyen",
+        ];
+        for a in words {
+            for b in words {
+                let (ours, theirs) = (jaro_winkler(a, b), strsim::jaro_winkler(a, b));
+                assert!(
+                    (ours - theirs).abs() < 1e-12,
+                    "{a:?} {b:?}: {ours} vs {theirs}"
+                );
+            }
+        }
     }
 
     #[test]

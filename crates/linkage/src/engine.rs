@@ -32,7 +32,7 @@ impl Default for Settings {
         Settings {
             threshold: DEFAULT_THRESHOLD,
             rules: blocking::PERSON_RULES,
-            max_block: 2_000,
+            max_block: 500,
             random_pairs: 1_000_000,
             em_sample: 2_000_000,
             seed: 0x5EED_1234,
@@ -79,7 +79,12 @@ impl Linkage {
 
     /// The match weight of any pair (for a pair not among `pairs`, too).
     pub fn weight(&self, left: &Prepared, right: &Prepared) -> f64 {
-        self.scorer.weight(&self.model, gamma(&self.model.fields, left, right), left, right)
+        self.scorer.weight(
+            &self.model,
+            gamma(&self.model.fields, left, right),
+            left,
+            right,
+        )
     }
 }
 
@@ -97,7 +102,11 @@ impl Scorer {
             .fields
             .iter()
             .enumerate()
-            .map(|(i, f)| (0..f.levels().len()).map(|l| model.level_weight(i, l)).collect())
+            .map(|(i, f)| {
+                (0..f.levels().len())
+                    .map(|l| model.level_weight(i, l))
+                    .collect()
+            })
             .collect();
         let frequencies = model
             .fields
@@ -105,7 +114,10 @@ impl Scorer {
             .map(|&f| {
                 f.frequency_adjusted().then(|| {
                     Frequencies::from_values(
-                        records.iter().flat_map(|rs| rs.iter()).filter_map(|p| p.value(f)),
+                        records
+                            .iter()
+                            .flat_map(|rs| rs.iter())
+                            .filter_map(|p| p.value(f)),
                     )
                 })
             })
@@ -217,7 +229,16 @@ pub fn dedupe(records: &[Prepared], settings: &Settings, progress: &dyn Progress
             })
             .collect()
     };
-    run(records, records, pairs, report, &random, total_pairs, settings, progress)
+    run(
+        records,
+        records,
+        pairs,
+        report,
+        &random,
+        total_pairs,
+        settings,
+        progress,
+    )
 }
 
 /// Finds the pairs of a record in `left` and one in `right` that are the same entity.
@@ -239,7 +260,16 @@ pub fn link(
             .map(|_| (rng.below(left.len()), rng.below(right.len())))
             .collect()
     };
-    run(left, right, pairs, report, &random, total_pairs, settings, progress)
+    run(
+        left,
+        right,
+        pairs,
+        report,
+        &random,
+        total_pairs,
+        settings,
+        progress,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -266,31 +296,46 @@ fn run(
     let u = Model::estimate_u(&fields, &random_gammas);
     drop(random_gammas);
 
-    progress.stage("training by expectation maximisation", pairs.len() as u64);
-    let step = pairs.len().div_ceil(settings.em_sample.max(1)).max(1);
-    let sample: Vec<Gamma> = pairs
-        .par_iter()
-        .step_by(step)
-        .map(|&(i, j)| gamma(&fields, &left[i as usize], &right[j as usize]))
+    // Each candidate pair is compared once; training and scoring read the vectors.
+    progress.stage("comparing candidate pairs", pairs.len() as u64);
+    let gammas: Vec<Gamma> = pairs
+        .par_chunks(65_536)
+        .flat_map_iter(|chunk| {
+            progress.advance(chunk.len() as u64);
+            let fields = &fields;
+            chunk
+                .iter()
+                .map(move |&(i, j)| gamma(fields, &left[i as usize], &right[j as usize]))
+        })
         .collect();
-    let mut model = Model::train(fields, u, &sample, total_pairs, random.len() as u64);
+
+    progress.stage("training by expectation maximisation", 1);
+    let step = gammas.len().div_ceil(settings.em_sample.max(1)).max(1);
+    let sample: Vec<Gamma> = gammas.iter().step_by(step).copied().collect();
+    let mut model = Model::train(fields, u, &sample, total_pairs, random.len() as u64, true);
     // The sample stands for all candidates.
     model.training.expected_matches *= step as f64;
-    model.prior = (model.training.expected_matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    // u was refined on the candidates, so the weights compare a match with a candidate
+    // non-match: the prior is the share of matches among the candidates.
+    model.prior = model
+        .training
+        .candidate_match_share
+        .clamp(1e-12, 1.0 - 1e-9);
     drop(sample);
-    progress.advance(pairs.len() as u64);
+    progress.advance(1);
 
     let scorer = Scorer::new(&model, &sides);
     progress.stage("scoring", pairs.len() as u64);
     let candidate_pairs = pairs.len() as u64;
     let mut scored: Vec<ScoredPair> = pairs
         .par_chunks(65_536)
-        .flat_map_iter(|chunk| {
+        .zip(gammas.par_chunks(65_536))
+        .flat_map_iter(|(chunk, gchunk)| {
             progress.advance(chunk.len() as u64);
             let (model, scorer) = (&model, &scorer);
-            chunk.iter().filter_map(move |&(i, j)| {
+            chunk.iter().zip(gchunk).filter_map(move |(&(i, j), &g)| {
                 let (l, r) = (&left[i as usize], &right[j as usize]);
-                let w = scorer.weight(model, gamma(&model.fields, l, r), l, r);
+                let w = scorer.weight(model, g, l, r);
                 let p = model.probability(w);
                 (p >= settings.threshold).then_some(ScoredPair {
                     left: i,
@@ -301,6 +346,7 @@ fn run(
             })
         })
         .collect();
+    drop(gammas);
     drop(pairs);
     scored.par_sort_unstable_by_key(|p| (p.left, p.right));
     Linkage {
@@ -327,7 +373,10 @@ mod tests {
     fn synthetic(n: usize, seed: u64) -> (Vec<Prepared>, Vec<u64>) {
         let people = synth::people(n, seed);
         let records: Vec<PersonRecord> = people.iter().map(|p| p.record.clone()).collect();
-        (prepare(&records, &Quiet), people.iter().map(|p| p.entity).collect())
+        (
+            prepare(&records, &Quiet),
+            people.iter().map(|p| p.entity).collect(),
+        )
     }
 
     #[test]
@@ -344,13 +393,25 @@ mod tests {
         let f1 = 2.0 * tp / (found.len() + truth.len()) as f64;
         assert!(f1 > 0.93, "F1 {f1}");
         // The trained model says exact agreement is evidence for, disagreement against.
-        let given = result.model.fields.iter().position(|&f| f == Field::GivenName).unwrap();
-        assert!(result.model.level_weight(given, 6) > 3.0);
-        assert!(result.model.level_weight(given, 1) < -1.0);
+        let given = result
+            .model
+            .fields
+            .iter()
+            .position(|&f| f == Field::GivenName)
+            .unwrap();
+        let (exact, different) = (
+            result.model.level_weight(given, 6),
+            result.model.level_weight(given, 1),
+        );
+        assert!(exact > different + 3.0, "exact {exact}, different {different}");
+        assert!(different < 0.0, "different {different}");
         // EM's estimate of the number of matches is of the order of the truth it never saw (it
         // runs high here: near-misses in a small town count as part matches).
         let ratio = result.model.training.expected_matches / truth.len() as f64;
-        assert!((0.8..2.5).contains(&ratio), "expected matches / true pairs = {ratio}");
+        assert!(
+            (0.8..2.5).contains(&ratio),
+            "expected matches / true pairs = {ratio}"
+        );
     }
 
     #[test]
@@ -363,7 +424,11 @@ mod tests {
             let parts = result.explain(l, r);
             assert_eq!(parts.len(), result.model.fields.len());
             let sum: f64 = parts.iter().map(|w| w.weight).sum();
-            assert!((sum - p.match_weight).abs() < 1e-9, "{sum} vs {}", p.match_weight);
+            assert!(
+                (sum - p.match_weight).abs() < 1e-9,
+                "{sum} vs {}",
+                p.match_weight
+            );
             assert!((result.weight(l, r) - p.match_weight).abs() < 1e-9);
             assert!((result.model.probability(p.match_weight) - p.match_probability).abs() < 1e-12);
             assert!(p.match_probability >= DEFAULT_THRESHOLD);
@@ -397,7 +462,11 @@ mod tests {
             .iter()
             .filter(|p| le[p.left as usize] == re[p.right as usize])
             .count();
-        assert!(correct as f64 > 0.9 * right.len() as f64, "{correct} of {}", right.len());
+        assert!(
+            correct as f64 > 0.9 * right.len() as f64,
+            "{correct} of {}",
+            right.len()
+        );
         assert!(correct as f64 > 0.97 * result.pairs.len() as f64);
     }
 
@@ -415,8 +484,12 @@ mod tests {
     #[test]
     fn tiny_inputs_do_not_fail() {
         let (records, _) = synthetic(1, 1);
-        assert!(dedupe(&records, &Settings::default(), &Quiet).pairs.is_empty());
+        assert!(dedupe(&records, &Settings::default(), &Quiet)
+            .pairs
+            .is_empty());
         assert!(dedupe(&[], &Settings::default(), &Quiet).pairs.is_empty());
-        assert!(link(&records, &[], &Settings::default(), &Quiet).pairs.is_empty());
+        assert!(link(&records, &[], &Settings::default(), &Quiet)
+            .pairs
+            .is_empty());
     }
 }

@@ -35,7 +35,13 @@ pub enum OperationError {
 }
 
 impl PlannedOperation {
-    pub fn new(lat: f64, lon: f64, radius_m: f64, start: i64, end: i64) -> Result<Self, OperationError> {
+    pub fn new(
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        start: i64,
+        end: i64,
+    ) -> Result<Self, OperationError> {
         if !(-90.0..=90.0).contains(&lat) {
             return Err(OperationError::Latitude(lat));
         }
@@ -149,7 +155,11 @@ impl<P: Clone + PartialEq> EventIndex<P> {
 
     /// The same answer by looking at every operation: the baseline the index is measured
     /// against, and its check.
-    pub fn conflicts_by_scan(&self, op: &PlannedOperation, me: Option<&P>) -> Vec<&(PlannedOperation, P)> {
+    pub fn conflicts_by_scan(
+        &self,
+        op: &PlannedOperation,
+        me: Option<&P>,
+    ) -> Vec<&(PlannedOperation, P)> {
         let mut found: Vec<&(PlannedOperation, P)> = self
             .operations
             .iter()
@@ -202,11 +212,20 @@ mod tests {
 
     #[test]
     fn invalid_operations_are_refused() {
-        assert_eq!(PlannedOperation::new(91.0, 0.0, 1.0, 0, 1), Err(OperationError::Latitude(91.0)));
-        assert_eq!(PlannedOperation::new(0.0, 181.0, 1.0, 0, 1), Err(OperationError::Longitude(181.0)));
+        assert_eq!(
+            PlannedOperation::new(91.0, 0.0, 1.0, 0, 1),
+            Err(OperationError::Latitude(91.0))
+        );
+        assert_eq!(
+            PlannedOperation::new(0.0, 181.0, 1.0, 0, 1),
+            Err(OperationError::Longitude(181.0))
+        );
         assert!(PlannedOperation::new(0.0, 0.0, -1.0, 0, 1).is_err());
         assert!(PlannedOperation::new(0.0, 0.0, f64::NAN, 0, 1).is_err());
-        assert_eq!(PlannedOperation::new(0.0, 0.0, 1.0, 5, 5), Err(OperationError::Window));
+        assert_eq!(
+            PlannedOperation::new(0.0, 0.0, 1.0, 5, 5),
+            Err(OperationError::Window)
+        );
     }
 
     #[test]

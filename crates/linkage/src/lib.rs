@@ -26,4 +26,6 @@ pub mod normalize;
 pub mod synth;
 
 pub use compare::{Field, PersonRecord, Prepared};
-pub use engine::{dedupe, link, prepare, Linkage, Progress, Quiet, ScoredPair, Settings, DEFAULT_THRESHOLD};
+pub use engine::{
+    dedupe, link, prepare, Linkage, Progress, Quiet, ScoredPair, Settings, DEFAULT_THRESHOLD,
+};

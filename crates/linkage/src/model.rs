@@ -1,6 +1,8 @@
 //! The Fellegi-Sunter model: for each field and level, m (how often a true match shows that
-//! level) and u (how often two unrelated records do), trained without labels: u from random
-//! pairs, m and the share of matches by expectation maximisation over the candidate pairs.
+//! level) and u (how often two unrelated records do), trained without labels: u first from
+//! random pairs, then m, u and the share of matches by expectation maximisation over the
+//! candidate pairs (whose non-matches agree more often than random pairs do: holding u at its
+//! random-pair value makes EM call every candidate a match on large files).
 
 use crate::compare::{gamma_level, Field, Gamma};
 use rustc_hash::FxHashMap;
@@ -15,7 +17,7 @@ pub struct Model {
     pub m: Vec<Vec<f64>>,
     /// `u[field][level]`.
     pub u: Vec<Vec<f64>>,
-    /// Prior probability that two records drawn at random are the same entity.
+    /// Prior probability that a candidate pair is the same entity.
     pub prior: f64,
     pub training: Training,
 }
@@ -73,15 +75,16 @@ impl Model {
             .collect()
     }
 
-    /// Trains m and the share of matches by EM over the candidates' comparison vectors, with u
-    /// held at its random-pair estimate. `total_pairs` is the number of all possible pairs, to
-    /// turn the candidates' match share into the prior of any two records.
+    /// Trains m (and u too when `free_u`, starting from the given u) and the share of matches
+    /// by EM over the candidates' comparison vectors. `total_pairs` is the number of all
+    /// possible pairs.
     pub fn train(
         fields: Vec<Field>,
         u: Vec<Vec<f64>>,
         candidates: &[Gamma],
         total_pairs: f64,
         random_pairs: u64,
+        free_u: bool,
     ) -> Model {
         let mut counts: FxHashMap<Gamma, f64> = FxHashMap::default();
         for &g in candidates {
@@ -89,6 +92,7 @@ impl Model {
         }
         let patterns: Vec<(Gamma, f64)> = counts.into_iter().collect();
         let mut m = Self::initial_m(&fields);
+        let mut u = u;
         let mut lambda = 0.1f64;
         let n: f64 = patterns.iter().map(|p| p.1).sum();
         let mut iterations = 0;
@@ -98,6 +102,7 @@ impl Model {
                 iterations = it;
                 let mut m_new: Vec<Vec<f64>> =
                     fields.iter().map(|f| vec![0.0; f.levels().len()]).collect();
+                let mut u_new = m_new.clone();
                 let mut matched = 0.0;
                 for &(g, c) in &patterns {
                     let p = posterior(&fields, &m, &u, lambda, g);
@@ -105,10 +110,14 @@ impl Model {
                     for (i, f) in fields.iter().enumerate() {
                         let l = gamma_level(g, i).min(f.levels().len() - 1);
                         m_new[i][l] += p * c;
+                        u_new[i][l] += (1.0 - p) * c;
                     }
                 }
                 let m_new: Vec<Vec<f64>> =
                     m_new.iter().map(|c| normalise_levels(c, 1e-3)).collect();
+                if free_u {
+                    u = u_new.iter().map(|c| normalise_levels(c, 1e-3)).collect();
+                }
                 let lambda_new = (matched / n).clamp(1e-9, 1.0 - 1e-9);
                 let change = m
                     .iter()
@@ -125,7 +134,9 @@ impl Model {
             }
         }
         let expected_matches = lambda * n;
-        let prior = if total_pairs > 0.0 {
+        let prior = if free_u {
+            lambda
+        } else if total_pairs > 0.0 {
             (expected_matches / total_pairs).clamp(1e-12, 0.5)
         } else {
             0.5
@@ -276,7 +287,7 @@ mod tests {
             .collect();
         let random: Vec<Gamma> = (0..200_000).map(|_| sample(&mut rng, false)).collect();
         let u = Model::estimate_u(&fields, &random);
-        let model = Model::train(fields, u, &candidates, 1e9, 200_000);
+        let model = Model::train(fields, u, &candidates, 1e9, 200_000, true);
         assert!(model.training.em_converged);
         assert!(
             (model.training.candidate_match_share - lambda_true).abs() < 0.01,
@@ -284,8 +295,16 @@ mod tests {
             model.training.candidate_match_share
         );
         for i in 0..4 {
-            assert!((model.m[i][2] - m_true[i]).abs() < 0.02, "m[{i}] = {}", model.m[i][2]);
-            assert!((model.u[i][2] - u_true[i]).abs() < 0.01, "u[{i}] = {}", model.u[i][2]);
+            assert!(
+                (model.m[i][2] - m_true[i]).abs() < 0.02,
+                "m[{i}] = {}",
+                model.m[i][2]
+            );
+            assert!(
+                (model.u[i][2] - u_true[i]).abs() < 0.01,
+                "u[{i}] = {}",
+                model.u[i][2]
+            );
         }
         let _ = FIELDS;
         let _ = Rng::pick;

@@ -166,7 +166,9 @@ pub fn name_order_key(full_name: &str) -> String {
     let mut tokens: Vec<String> = fold(full_name)
         .split(' ')
         .filter(|t| !t.is_empty())
-        .map(|t| transliteration_key(nicknames().get(t).map(String::as_str).unwrap_or(t)).to_owned())
+        .map(|t| {
+            transliteration_key(nicknames().get(t).map(String::as_str).unwrap_or(t)).to_owned()
+        })
         .collect();
     tokens.sort_unstable();
     tokens.join(" ")
@@ -432,11 +434,7 @@ pub fn social_handle(platform: &str, handle: &str) -> String {
     }
     if h.contains('/') {
         // host/handle/...: the first path segment is the handle.
-        h = h
-            .split('/')
-            .nth(1)
-            .map(str::to_owned)
-            .unwrap_or_default();
+        h = h.split('/').nth(1).map(str::to_owned).unwrap_or_default();
     }
     let h = h.trim_start_matches('@').trim().to_owned();
     format!("{platform}:{h}")
@@ -506,8 +504,14 @@ mod tests {
 
     #[test]
     fn name_order_does_not_matter() {
-        assert_eq!(name_order_key("Nguyen Van An"), name_order_key("an van NGUYỄN"));
-        assert_eq!(name_order_key("Smith, Bill"), name_order_key("William Smith"));
+        assert_eq!(
+            name_order_key("Nguyen Van An"),
+            name_order_key("an van NGUYỄN")
+        );
+        assert_eq!(
+            name_order_key("Smith, Bill"),
+            name_order_key("William Smith")
+        );
     }
 
     #[test]
@@ -553,18 +557,42 @@ mod tests {
     #[test]
     fn date_agreement_levels() {
         let d = parse_dob;
-        assert_eq!(compare_dates(&d("19850412"), &d("19850412")), DateAgreement::Exact);
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("19850412")),
+            DateAgreement::Exact
+        );
         assert_eq!(
             compare_dates(&d("1985-04-12"), &d("1985-12-04")),
             DateAgreement::DayMonthSwapped
         );
-        assert_eq!(compare_dates(&d("19850412"), &d("19850413")), DateAgreement::OneTypo);
-        assert_eq!(compare_dates(&d("19850412"), &d("19580412")), DateAgreement::OneTypo);
-        assert_eq!(compare_dates(&d("19850412"), &d("1985-04")), DateAgreement::YearMonth);
-        assert_eq!(compare_dates(&d("19850412"), &d("1985")), DateAgreement::Year);
-        assert_eq!(compare_dates(&d("19850412"), &d("19860901")), DateAgreement::NearYear);
-        assert_eq!(compare_dates(&d("19850412"), &d("19700101")), DateAgreement::Different);
-        assert_eq!(compare_dates(&d(""), &d("19700101")), DateAgreement::Missing);
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("19850413")),
+            DateAgreement::OneTypo
+        );
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("19580412")),
+            DateAgreement::OneTypo
+        );
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("1985-04")),
+            DateAgreement::YearMonth
+        );
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("1985")),
+            DateAgreement::Year
+        );
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("19860901")),
+            DateAgreement::NearYear
+        );
+        assert_eq!(
+            compare_dates(&d("19850412"), &d("19700101")),
+            DateAgreement::Different
+        );
+        assert_eq!(
+            compare_dates(&d(""), &d("19700101")),
+            DateAgreement::Missing
+        );
     }
 
     #[test]
@@ -574,8 +602,14 @@ mod tests {
         assert_eq!(phone_e164("202.555.0143"), want);
         assert_eq!(phone_e164("1-202-555-0143"), want);
         assert_eq!(phone_e164("+1 202 555 0143"), want);
-        assert_eq!(phone_e164("+44 20 7946 0958"), Some("+442079460958".to_owned()));
-        assert_eq!(phone_e164("0044 20 7946 0958"), Some("+442079460958".to_owned()));
+        assert_eq!(
+            phone_e164("+44 20 7946 0958"),
+            Some("+442079460958".to_owned())
+        );
+        assert_eq!(
+            phone_e164("0044 20 7946 0958"),
+            Some("+442079460958".to_owned())
+        );
         assert_eq!(phone_e164("call me"), None);
         assert_eq!(phone_e164(""), None);
     }
@@ -590,8 +624,14 @@ mod tests {
 
     #[test]
     fn addresses_spell_out_abbreviations() {
-        assert_eq!(address("12 N. Main St., Apt 4"), "12 north main street apartment 4");
-        assert_eq!(address("12 North Main Street Apartment 4"), "12 north main street apartment 4");
+        assert_eq!(
+            address("12 N. Main St., Apt 4"),
+            "12 north main street apartment 4"
+        );
+        assert_eq!(
+            address("12 North Main Street Apartment 4"),
+            "12 north main street apartment 4"
+        );
         assert_eq!(address("5 Ocean Blvd"), address("5 ocean boulevard"));
     }
 
@@ -604,7 +644,10 @@ mod tests {
 
     #[test]
     fn social_handles() {
-        assert_eq!(social_handle("Instagram", "@Some.User"), "instagram:some.user");
+        assert_eq!(
+            social_handle("Instagram", "@Some.User"),
+            "instagram:some.user"
+        );
         assert_eq!(
             social_handle("IG", "https://www.instagram.com/some.user/"),
             "instagram:some.user"
@@ -614,7 +657,10 @@ mod tests {
 
     #[test]
     fn business_names_without_legal_forms() {
-        assert_eq!(business_name("The Golden Lotus Spa, LLC"), "golden lotus spa");
+        assert_eq!(
+            business_name("The Golden Lotus Spa, LLC"),
+            "golden lotus spa"
+        );
         assert_eq!(business_name("Golden Lotus Spa Inc."), "golden lotus spa");
         assert_eq!(business_name("GOLDEN LOTUS SPA L.L.C."), "golden lotus spa");
         assert_eq!(business_name("Smith & Sons Co"), "smith and sons");

@@ -101,16 +101,36 @@ enum Role {
 
 const ROLES: &[(Role, &str, &[&str])] = &[
     (Role::Id, "id", &["id", "rec_id", "record_id"]),
-    (Role::GivenName, "given_name", &["given_name", "first_name", "firstname", "forename"]),
-    (Role::Surname, "surname", &["surname", "last_name", "lastname", "family_name"]),
+    (
+        Role::GivenName,
+        "given_name",
+        &["given_name", "first_name", "firstname", "forename"],
+    ),
+    (
+        Role::Surname,
+        "surname",
+        &["surname", "last_name", "lastname", "family_name"],
+    ),
     (Role::Dob, "dob", &["dob", "date_of_birth", "birth_date"]),
     (Role::StreetNumber, "street_number", &["street_number"]),
-    (Role::Address1, "address_1", &["address_1", "address1", "street_name", "street_address"]),
+    (
+        Role::Address1,
+        "address_1",
+        &["address_1", "address1", "street_name", "street_address"],
+    ),
     (Role::Address2, "address_2", &["address_2", "address2"]),
     (Role::City, "city", &["city", "suburb", "town"]),
-    (Role::Postcode, "postcode", &["postcode", "zip", "zip_code", "zipcode", "postal_code"]),
+    (
+        Role::Postcode,
+        "postcode",
+        &["postcode", "zip", "zip_code", "zipcode", "postal_code"],
+    ),
     (Role::State, "state", &["state"]),
-    (Role::Phone, "phone", &["phone", "phone_number", "telephone"]),
+    (
+        Role::Phone,
+        "phone",
+        &["phone", "phone_number", "telephone"],
+    ),
     (Role::Ssn, "ssn", &["ssn", "soc_sec_id"]),
     (Role::Email, "email", &["email", "e_mail", "email_address"]),
 ];
@@ -152,8 +172,7 @@ const CHUNK: usize = 65_536;
 
 fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Result<Input> {
     let name = path.display();
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
@@ -247,7 +266,8 @@ fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Resu
         if chunk.len() == CHUNK {
             records.extend(linkage::prepare(&chunk, &linkage::Quiet));
             chunk.clear();
-            bar.0.set_position(row.position().map(|p| p.byte()).unwrap_or(0));
+            bar.0
+                .set_position(row.position().map(|p| p.byte()).unwrap_or(0));
         }
     }
     records.extend(linkage::prepare(&chunk, &linkage::Quiet));
@@ -260,8 +280,7 @@ struct Bar(ProgressBar);
 impl Bar {
     fn new() -> Self {
         let bar = ProgressBar::new(0);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} {elapsed}")
+        if let Ok(style) = ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} {elapsed}")
         {
             bar.set_style(style.progress_chars("=> "));
         }
@@ -379,11 +398,18 @@ fn summary(what: &str, records: usize, result: &linkage::Linkage, started: Insta
         result.candidate_pairs,
         result.pairs.len(),
         t.em_iterations,
-        if t.em_converged { "" } else { " (not converged)" },
+        if t.em_converged {
+            ""
+        } else {
+            " (not converged)"
+        },
         t.expected_matches,
         result.model.prior,
         started.elapsed().as_secs_f64()
     );
+    for (rule, pairs) in &result.blocking.pairs_by_rule {
+        eprintln!("  {pairs:>12} new candidate pairs by {rule}");
+    }
     if result.blocking.oversized_blocks > 0 {
         eprintln!(
             "note: {} blocks were larger than the block limit and were skipped",
@@ -443,12 +469,7 @@ fn link(args: LinkArgs) -> Result<ExitCode> {
     let result = linkage::link(&left.records, &right.records, &settings, &bar);
     bar.0.finish_and_clear();
     write_pairs(&args.common.output, &left.ids, &right.ids, &result.pairs)?.finish()?;
-    summary(
-        "link",
-        left.ids.len() + right.ids.len(),
-        &result,
-        started,
-    );
+    summary("link", left.ids.len() + right.ids.len(), &result, started);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -457,7 +478,10 @@ fn synth(args: SynthArgs) -> Result<ExitCode> {
     out.write(format_args!(
         "rec_id,entity_id,given_name,surname,dob,street_number,address_1,city,postcode,state,phone,email\n"
     ))?;
-    for (i, r) in linkage::synth::people(args.records, args.seed).iter().enumerate() {
+    for (i, r) in linkage::synth::people(args.records, args.seed)
+        .iter()
+        .enumerate()
+    {
         let p = &r.record;
         out.write(format_args!(
             "r{i},e{},{},{},{},{},{},{},{},{},{},{}\n",

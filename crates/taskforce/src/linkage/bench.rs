@@ -46,11 +46,22 @@ fn raw_identifier(i: u64) -> (u8, String, String) {
     match i % 3 {
         0 => (
             0,
-            format!("({}{:02}) {}{:02}-{:04}", 2 + h % 8, (h >> 8) % 100, 2 + (h >> 16) % 8, (h >> 24) % 100, i / 3 % 10_000),
+            format!(
+                "({}{:02}) {}{:02}-{:04}",
+                2 + h % 8,
+                (h >> 8) % 100,
+                2 + (h >> 16) % 8,
+                (h >> 24) % 100,
+                i / 3 % 10_000
+            ),
             String::new(),
         ),
         1 => (1, format!("person{i}@example.org"), String::new()),
-        _ => (2, ["NY", "CA", "TX", "FL"][(h % 4) as usize].to_owned(), format!("{:X}", i * 7919)),
+        _ => (
+            2,
+            ["NY", "CA", "TX", "FL"][(h % 4) as usize].to_owned(),
+            format!("{:X}", i * 7919),
+        ),
     }
 }
 
@@ -111,7 +122,11 @@ pub(crate) fn run(args: BenchArgs) -> Result<ExitCode> {
     let mut hits = 0usize;
     for q in 0..args.queries {
         // Half the queries ask for an identifier someone holds, half for one nobody does.
-        let i = if q % 2 == 0 { rng.next() % n } else { n + rng.next() % n };
+        let i = if q % 2 == 0 {
+            rng.next() % n
+        } else {
+            n + rng.next() % n
+        };
         let raw = raw_identifier(i);
         let t0 = Instant::now();
         let found = identifier(&raw)
@@ -134,7 +149,11 @@ pub(crate) fn run(args: BenchArgs) -> Result<ExitCode> {
         .collect();
     let mut times = Vec::with_capacity(args.queries);
     for q in 0..args.queries {
-        let i = if q % 2 == 0 { rng.next() % base_n } else { n + rng.next() % n };
+        let i = if q % 2 == 0 {
+            rng.next() % base_n
+        } else {
+            n + rng.next() % n
+        };
         let r = raw_identifier(i);
         let t0 = Instant::now();
         let found = plain_values.get(&format!("{}{}", r.1, r.2)).is_some();

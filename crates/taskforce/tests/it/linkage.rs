@@ -142,24 +142,48 @@ fn header_variants_and_column_mapping() {
     assert!(f1(&a, &truth) > 0.9);
 
     // Names nobody would guess, mapped with --column.
-    let odd = format!(
-        "ident,grp,forename,family,born,no,road,town,zone,st,tel,mail\n{body}"
-    );
+    let odd = format!("ident,grp,forename,family,born,no,road,town,zone,st,tel,mail\n{body}");
     std::fs::write(dir.path().join("odd.csv"), odd).unwrap();
     let unmapped = run(
         dir.path(),
         &["linkage", "dedupe", "odd.csv", "--output", "b.csv"],
     )
     .failed();
-    assert!(unmapped.stderr.contains("no id column"), "{}", unmapped.stderr);
+    assert!(
+        unmapped.stderr.contains("no id column"),
+        "{}",
+        unmapped.stderr
+    );
     run(
         dir.path(),
         &[
-            "linkage", "dedupe", "odd.csv", "--output", "b.csv", "--column", "id=ident",
-            "--column", "given_name=forename", "--column", "surname=family", "--column",
-            "dob=born", "--column", "street_number=no", "--column", "address_1=road",
-            "--column", "city=town", "--column", "postcode=zone", "--column", "state=st",
-            "--column", "phone=tel", "--column", "email=mail",
+            "linkage",
+            "dedupe",
+            "odd.csv",
+            "--output",
+            "b.csv",
+            "--column",
+            "id=ident",
+            "--column",
+            "given_name=forename",
+            "--column",
+            "surname=family",
+            "--column",
+            "dob=born",
+            "--column",
+            "street_number=no",
+            "--column",
+            "address_1=road",
+            "--column",
+            "city=town",
+            "--column",
+            "postcode=zone",
+            "--column",
+            "state=st",
+            "--column",
+            "phone=tel",
+            "--column",
+            "email=mail",
         ],
     )
     .succeeded();
@@ -168,13 +192,27 @@ fn header_variants_and_column_mapping() {
 
     let bad_role = run(
         dir.path(),
-        &["linkage", "dedupe", "odd.csv", "--output", "c.csv", "--column", "shoe=ident"],
+        &[
+            "linkage",
+            "dedupe",
+            "odd.csv",
+            "--output",
+            "c.csv",
+            "--column",
+            "shoe=ident",
+        ],
     )
     .failed();
-    assert!(bad_role.stderr.contains("\"shoe\" is not a role"), "{}", bad_role.stderr);
+    assert!(
+        bad_role.stderr.contains("\"shoe\" is not a role"),
+        "{}",
+        bad_role.stderr
+    );
     let bad_name = run(
         dir.path(),
-        &["linkage", "dedupe", "odd.csv", "--output", "c.csv", "--column", "id=nope"],
+        &[
+            "linkage", "dedupe", "odd.csv", "--output", "c.csv", "--column", "id=nope",
+        ],
     )
     .failed();
     assert!(bad_name.stderr.contains("line 1") && bad_name.stderr.contains("no column \"nope\""));
@@ -182,9 +220,25 @@ fn header_variants_and_column_mapping() {
 
 fn assert_refused(dir: &Path, csv: &str, expected: &[&str]) {
     std::fs::write(dir.join("in.csv"), csv).unwrap();
-    let r = run(dir, &["linkage", "dedupe", "in.csv", "--output", "out.csv", "--clusters", "c.csv"]).failed();
+    let r = run(
+        dir,
+        &[
+            "linkage",
+            "dedupe",
+            "in.csv",
+            "--output",
+            "out.csv",
+            "--clusters",
+            "c.csv",
+        ],
+    )
+    .failed();
     for text in expected {
-        assert!(r.stderr.contains(text), "expected {text:?} in:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(text),
+            "expected {text:?} in:\n{}",
+            r.stderr
+        );
     }
     // Nothing half-written: no output and no leftover partial file.
     let left: Vec<String> = std::fs::read_dir(dir)
@@ -222,11 +276,31 @@ fn bad_input_is_refused_naming_the_line() {
     assert_refused(d, "id,colour\na,red\n", &["line 1", "no column to compare"]);
     std::fs::write(d.join("in.csv"), b"id,given_name\na,\xff\xfe\n").unwrap();
     let r = run(d, &["linkage", "dedupe", "in.csv", "--output", "out.csv"]).failed();
-    assert!(r.stderr.contains("line 2") && r.stderr.contains("UTF-8"), "{}", r.stderr);
-    let r = run(d, &["linkage", "dedupe", "missing.csv", "--output", "out.csv"]).failed();
+    assert!(
+        r.stderr.contains("line 2") && r.stderr.contains("UTF-8"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        d,
+        &["linkage", "dedupe", "missing.csv", "--output", "out.csv"],
+    )
+    .failed();
     assert!(r.stderr.contains("cannot read missing.csv"), "{}", r.stderr);
     assert!(!d.join("out.csv").exists());
-    let r = run(d, &["linkage", "dedupe", "in.csv", "--output", "o.csv", "--threshold", "2"]).failed();
+    let r = run(
+        d,
+        &[
+            "linkage",
+            "dedupe",
+            "in.csv",
+            "--output",
+            "o.csv",
+            "--threshold",
+            "2",
+        ],
+    )
+    .failed();
     assert!(r.stderr.contains("--threshold"), "{}", r.stderr);
 }
 
@@ -252,12 +326,23 @@ fn link_pairs_a_record_on_each_side() {
     std::fs::write(dir.path().join("right.csv"), &right).unwrap();
     run(
         dir.path(),
-        &["linkage", "link", "left.csv", "right.csv", "--output", "pairs.csv"],
+        &[
+            "linkage",
+            "link",
+            "left.csv",
+            "right.csv",
+            "--output",
+            "pairs.csv",
+        ],
     )
     .succeeded();
     let pairs = read(&dir.path().join("pairs.csv"));
     assert!(pairs.starts_with("id_l,id_r,match_probability,match_weight\n"));
-    let left_ids: HashSet<&str> = left.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let left_ids: HashSet<&str> = left
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     let entity: HashMap<&str, &str> = people
         .lines()
         .skip(1)
@@ -276,8 +361,14 @@ fn link_pairs_a_record_on_each_side() {
         correct += usize::from(entity[f[0]] == entity[f[1]]);
     }
     let right_records = right.lines().count() - 1;
-    assert!(right_matched as f64 > 0.85 * right_records as f64, "{right_matched} of {right_records}");
-    assert!(correct as f64 > 0.95 * right_matched as f64, "{correct} of {right_matched}");
+    assert!(
+        right_matched as f64 > 0.85 * right_records as f64,
+        "{right_matched} of {right_records}"
+    );
+    assert!(
+        correct as f64 > 0.95 * right_matched as f64,
+        "{correct} of {right_matched}"
+    );
 }
 
 #[test]
@@ -305,7 +396,13 @@ fn deconfliction_benchmark_runs_small() {
         ],
     )
     .succeeded();
-    for text in ["blind index", "baseline: plain HashMap", "R-tree", "baseline: linear scan", "agreed on all"] {
+    for text in [
+        "blind index",
+        "baseline: plain HashMap",
+        "R-tree",
+        "baseline: linear scan",
+        "agreed on all",
+    ] {
         assert!(r.stdout.contains(text), "{text:?} missing:\n{}", r.stdout);
     }
 }
