@@ -6,6 +6,7 @@
 mod audit;
 mod bench;
 mod keys;
+mod linkage;
 mod threat;
 mod tips;
 mod users;
@@ -81,6 +82,11 @@ enum Command {
     Threat {
         #[command(subcommand)]
         command: threat::ThreatCommand,
+    },
+    /// Find duplicate and matching person records in CSV files; deconfliction benchmarks.
+    Linkage {
+        #[command(subcommand)]
+        command: linkage::LinkageCommand,
     },
 }
 
@@ -183,6 +189,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Audit { command } => audit::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Threat { command } => threat::run(command).await,
+        Command::Linkage { command } => linkage::run(command),
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Keys { command } => keys::run(command).await,

@@ -11,4 +11,5 @@ mod database;
 mod demo;
 mod determinism;
 mod harness;
+mod linkage;
 mod users;
