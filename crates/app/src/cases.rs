@@ -805,7 +805,28 @@ impl App {
         Ok(())
     }
 
-    /// Links two cases: the actor works one and may read the other.
+    /// Links a case to another given by its reference (as a partner would tell it).
+    pub async fn link_by_reference(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        case: CaseId,
+        reference: &str,
+    ) -> Result<()> {
+        let mut conn = self.store().conn().await?;
+        let other = db::case_by_reference(&mut conn, tf, reference.trim()).await?;
+        drop(conn);
+        match other {
+            Some(other) => self.link_cases(actor, tf, case, other).await,
+            // The same refusal as a case the actor may not link.
+            None => {
+                self.link_cases(actor, tf, case, CaseId(uuid::Uuid::nil()))
+                    .await
+            }
+        }
+    }
+
+    /// Links two cases: the actor works one and may open the other, or is on its team.
     pub async fn link_cases(
         &self,
         actor: &Actor,
@@ -828,24 +849,34 @@ impl App {
             &case.to_string(),
         )
         .await?;
-        let Ok(other_held) = self.held(&mut conn, tf, other).await else {
-            return Err(AppError::Invalid(Invalid::one(
+        // The other case may be linked by whoever may open it, or by an organization its holder
+        // put on its team (an agency coordinating with a provider it cannot show the case to).
+        // Anything else gets the same answer, so a reference reveals nothing.
+        let refused = || {
+            AppError::Invalid(Invalid::one(
                 "other_case_id",
-                "is not a case of this task force",
-            )));
+                "is not a case you may link: you can link a case you may open, or one whose holder put your organization on its team",
+            ))
         };
-        if self
+        let other_held = self
+            .held(&mut conn, tf, other)
+            .await
+            .map_err(|_| refused())?;
+        let readable = self
             .decision(
                 actor,
                 Action::Read,
                 &other_held.resource(case_category(other_held.row.case.kind)),
             )
-            .is_err()
-        {
-            return Err(AppError::Invalid(Invalid::one(
-                "other_case_id",
-                "is not a case you may open; ask its holder to link it",
-            )));
+            .is_ok();
+        let today = self.clock().now().date_naive();
+        let teamed = actor.principal().is_some_and(|p| {
+            other_held.team.iter().any(|g| {
+                g.organization_id == Some(p.organization_id) && g.until.is_none_or(|u| u >= today)
+            })
+        });
+        if !(readable || teamed || matches!(actor, Actor::System(_))) {
+            return Err(refused());
         }
         drop(conn);
         let by = Self::member_of(actor).unwrap_or(MemberId(uuid::Uuid::nil()));
@@ -1182,6 +1213,9 @@ impl App {
         let mut tx = self.store().begin().await?;
         let body_enc = self.seal(&mut tx, tf, owner, &note.body).await?;
         db::insert_note(&mut tx, tf, &note, &body_enc).await?;
+        if label == Label::Restricted {
+            self.name_on_case(&mut tx, tf, &held, author).await?;
+        }
         self.index_record(
             &mut tx,
             &SearchEntry {
@@ -1210,6 +1244,39 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(note)
+    }
+
+    /// Names the author of a restricted part on the case's team, so they can read what they
+    /// wrote (a restricted record is read by named members only).
+    async fn name_on_case(
+        &self,
+        tx: &mut Tx,
+        tf: TaskForceId,
+        held: &Held,
+        member: MemberId,
+    ) -> Result<()> {
+        if held
+            .team
+            .iter()
+            .any(|g| g.member_id == Some(member) && g.until.is_none())
+        {
+            return Ok(());
+        }
+        db::insert_grant(
+            tx,
+            tf,
+            held.row.case.id,
+            &TeamGrant {
+                id: GrantId(self.new_id()),
+                organization_id: None,
+                member_id: Some(member),
+                until: None,
+                granted_by: member,
+                granted_at: self.clock().now(),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Members who may be given a case's tasks: the holder's members and the team's.
@@ -1432,6 +1499,9 @@ impl App {
             .seal_bytes(&mut tx, tf, held.row.case.owner_organization_id, content)
             .await?;
         db::insert_attachment(&mut tx, tf, &attachment, &sealed).await?;
+        if label == Label::Restricted {
+            self.name_on_case(&mut tx, tf, &held, by).await?;
+        }
         self.write_audit(
             &mut tx,
             actor,

@@ -383,3 +383,57 @@ fn tokens_with(key: &[u8; 32], terms: &[String]) -> Vec<String> {
         })
         .collect()
 }
+
+/// One organization's data key held open for many seals in a row: the benchmark bulk loader's
+/// (see [`App::bench_load`]); it writes exactly what [`App::seal`] writes.
+pub(crate) struct Sealer {
+    key_id: String,
+    key: LessSafeKey,
+    aad: String,
+}
+
+/// The task force's search key held open for many records in a row (the bulk loader's).
+pub(crate) struct Tokenizer(hmac::Key);
+
+impl Tokenizer {
+    pub(crate) fn tokens(&self, terms: &[String]) -> Vec<String> {
+        terms
+            .iter()
+            .map(|term| {
+                let tag = hmac::sign(&self.0, term.as_bytes());
+                format!("t{}", hex::encode(&tag.as_ref()[..10]))
+            })
+            .collect()
+    }
+}
+
+impl App {
+    pub(crate) async fn sealer(
+        &self,
+        tx: &mut Tx,
+        tf: TaskForceId,
+        org: OrganizationId,
+    ) -> Result<Sealer> {
+        let (key_id, key) = self.data_key(tx, tf, Some(org), DATA).await?;
+        Ok(Sealer {
+            aad: format!("{tf}|{key_id}"),
+            key: aes(&key)?,
+            key_id,
+        })
+    }
+
+    pub(crate) fn seal_for_bench(&self, sealer: &Sealer, plain: &[u8]) -> Result<String> {
+        if plain.is_empty() {
+            return Ok(String::new());
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        self.fill_random(&mut nonce);
+        let sealed = seal_with(&sealer.key, nonce, sealer.aad.as_bytes(), plain)?;
+        Ok(format!("v1.{}.{}", sealer.key_id, B64.encode(sealed)))
+    }
+
+    pub(crate) async fn tokenizer(&self, tx: &mut Tx, tf: TaskForceId) -> Result<Tokenizer> {
+        let (_, key) = self.data_key(tx, tf, None, SEARCH).await?;
+        Ok(Tokenizer(hmac::Key::new(hmac::HMAC_SHA256, key.as_ref())))
+    }
+}

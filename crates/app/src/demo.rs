@@ -36,6 +36,12 @@ pub fn demo_app(store: Store) -> App {
     App::new(store, Arc::new(FixedClock::new(demo_epoch())), DEMO_SEED)
 }
 
+/// The same, holding the master keys the demo's sensitive text is sealed with; without keys the
+/// demo has its network but no caseload (see [`crate::demo_cases`]).
+pub fn demo_app_with_keyring(store: Store, keyring: crate::Keyring) -> App {
+    demo_app(store).with_keyring(keyring)
+}
+
 struct OrgSpec {
     name: &'static str,
     kind: OrganizationKind,
@@ -259,6 +265,8 @@ pub struct DemoSummary {
     pub task_forces: Vec<TaskForce>,
     pub organizations: usize,
     pub members: usize,
+    /// The synthetic caseload (empty when the app holds no master key).
+    pub caseload: crate::demo_cases::CaseloadSummary,
 }
 
 /// What the database holds: `None` when it is empty, `Some(true)` when it holds the demo
@@ -275,8 +283,27 @@ pub async fn existing_demo(app: &App) -> Result<Option<bool>> {
     Ok(Some(demo))
 }
 
-/// Builds the demo network in an empty database.
+/// Builds the demo network in an empty database and, when the app holds a master key, its
+/// caseload ([`crate::demo_cases`]).
 pub async fn seed(app: &App) -> Result<DemoSummary> {
+    let mut summary = seed_network(app).await?;
+    // The caseload needs a master key: its narratives and notes are sealed.
+    if app.has_keyring() {
+        for (index, tf) in summary.task_forces.iter().enumerate() {
+            let written = crate::demo_cases::seed_caseload(app, tf, index).await?;
+            summary.caseload.cases += written.cases;
+            summary.caseload.persons += written.persons;
+            summary.caseload.notes += written.notes;
+        }
+    } else {
+        tracing::warn!("no master key: the demo network is built without its caseload");
+    }
+    Ok(summary)
+}
+
+/// Builds the demo network only (task forces, organizations, members, MOUs, awards, accounts),
+/// without cases: for tests that need the people but not a thousand case writes.
+pub async fn seed_network(app: &App) -> Result<DemoSummary> {
     let mut rng = ChaCha8Rng::from_seed(DEMO_SEED);
     let mut used_names = std::collections::BTreeSet::new();
     let password_hash = app.hash_password(DEMO_PASSWORD)?;
@@ -284,6 +311,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
         task_forces: Vec::new(),
         organizations: 0,
         members: 0,
+        caseload: Default::default(),
     };
     for spec in TASK_FORCES {
         let counties: Vec<String> = if spec.counties.is_empty() {

@@ -10,10 +10,12 @@
 mod actor;
 pub mod audit;
 mod audit_access;
+pub mod bench_load;
 pub mod cases;
 mod clock;
 mod crypto;
 pub mod demo;
+pub mod demo_cases;
 mod error;
 pub mod identity;
 pub mod intake;

@@ -768,13 +768,16 @@ pub struct TeamGrantInput {
     pub until: Option<String>,
 }
 
+/// A checked team grant: one organization or one member, until a day (inclusive).
+pub type TeamGrantFields = (Option<OrganizationId>, Option<MemberId>, Option<NaiveDate>);
+
 impl TeamGrantInput {
     pub fn validate(
         self,
         organizations: &[OrganizationId],
         members: &[MemberId],
         today: NaiveDate,
-    ) -> Result<Valid<(Option<OrganizationId>, Option<MemberId>, Option<NaiveDate>)>, Invalid> {
+    ) -> Result<Valid<TeamGrantFields>, Invalid> {
         let mut invalid = Invalid::default();
         match (self.organization_id, self.member_id) {
             (Some(_), Some(_)) | (None, None) => {
@@ -1068,15 +1071,15 @@ impl IdentifierInput {
                     "must be a phone number; write numbers outside the U.S. with + and the country code",
                 ),
             },
-            IdentifierKind::Email if !value.is_empty() => {
-                if !crate::validation::is_plausible_email(&value) {
-                    invalid.add("value", "must be an e-mail address such as name@example.org");
-                }
+            IdentifierKind::Email
+                if !value.is_empty() && !crate::validation::is_plausible_email(&value) =>
+            {
+                invalid.add("value", "must be an e-mail address such as name@example.org");
             }
-            IdentifierKind::Vehicle if !value.is_empty() => {
-                if !value.chars().any(|c| c.is_ascii_alphanumeric()) {
-                    invalid.add("value", "must hold a plate, such as NY ABC1234, or a VIN");
-                }
+            IdentifierKind::Vehicle
+                if !value.is_empty() && !value.chars().any(|c| c.is_ascii_alphanumeric()) =>
+            {
+                invalid.add("value", "must hold a plate, such as NY ABC1234, or a VIN");
             }
             _ => {}
         }
@@ -1171,12 +1174,12 @@ pub struct TaskInput {
     pub status: Option<TaskStatus>,
 }
 
+/// A checked task: title, due date, assignee, status.
+pub type TaskFields = (String, Option<NaiveDate>, Option<MemberId>, TaskStatus);
+
 impl TaskInput {
     /// `members`: who may be assigned (members of the holding organization and the team).
-    pub fn validate(
-        self,
-        members: &[MemberId],
-    ) -> Result<Valid<(String, Option<NaiveDate>, Option<MemberId>, TaskStatus)>, Invalid> {
+    pub fn validate(self, members: &[MemberId]) -> Result<Valid<TaskFields>, Invalid> {
         let mut invalid = Invalid::default();
         let title = invalid.required_text("title", &self.title, max_len());
         let due_on = optional_date(&mut invalid, "due_on", &self.due_on);

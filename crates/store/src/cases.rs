@@ -190,6 +190,21 @@ pub async fn case(
         .transpose()
 }
 
+/// The id of the case with this reference, if any (for linking by a reference a partner gave).
+pub async fn case_by_reference(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    reference: &str,
+) -> Result<Option<CaseId>> {
+    sqlx::query("SELECT id FROM cases WHERE task_force_id = $1 AND reference = $2")
+        .bind(tf.to_string())
+        .bind(reference.to_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.uuid("id").map(CaseId))
+        .transpose()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
     pub kind: Option<CaseKind>,
@@ -239,11 +254,7 @@ pub async fn list_cases(
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
         let pattern = format!(
             "%{}%",
-            text.trim()
-                .to_lowercase()
-                .replace('\\', "")
-                .replace('%', "")
-                .replace('_', "")
+            text.trim().to_lowercase().replace(['\\', '%', '_'], "")
         );
         let p = q.bind(pattern);
         filters.push_str(&format!(

@@ -11,6 +11,7 @@
 //! - Writes take a [`Tx`]: a use case's changes commit together or not at all.
 
 pub mod audit;
+pub mod bench;
 pub mod cases;
 mod connect;
 mod error;

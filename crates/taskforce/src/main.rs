@@ -4,6 +4,7 @@
 //! clock and entropy, and starts the web server. It holds no business rule.
 
 mod audit;
+mod bench;
 mod keys;
 mod tips;
 mod users;
@@ -69,6 +70,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Benchmarks that print figures (synthetic data; not for a production database).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
 }
 
@@ -169,6 +175,7 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Audit { command } => audit::run(command).await,
+        Command::Bench { command } => bench::run(command).await,
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Keys { command } => keys::run(command).await,
@@ -223,7 +230,15 @@ async fn run(command: Command) -> Result<ExitCode> {
             match demo::existing_demo(&seeding).await? {
                 None => {
                     eprintln!("Creating the demo network in {} ...", url.redacted());
-                    demo::seed(&seeding).await?;
+                    let started = std::time::Instant::now();
+                    let summary = demo::seed(&seeding).await?;
+                    eprintln!(
+                        "Demo caseload: {} cases, {} persons, {} notes (built in {:.1} s)",
+                        summary.caseload.cases,
+                        summary.caseload.persons,
+                        summary.caseload.notes,
+                        started.elapsed().as_secs_f64()
+                    );
                 }
                 Some(true) => eprintln!("Using the demo network already in {}", url.redacted()),
                 Some(false) => bail!(

@@ -5,4 +5,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod audit;
+mod demo_caseload;
+mod encryption;
 mod passkeys;

@@ -48,7 +48,6 @@ async fn case(
     n: u128,
     kind: CaseKind,
     owner: OrganizationId,
-    owner_kind: OrganizationKind,
     label: Label,
     word: &str,
 ) -> Seeded {
@@ -59,7 +58,12 @@ async fn case(
         ..Default::default()
     }
     .validate(&CaseContext {
-        owner_kind,
+        // Any kind of organization that holds this kind of case.
+        owner_kind: match kind {
+            CaseKind::Investigation => OrganizationKind::LocalLawEnforcement,
+            CaseKind::ServiceCase => OrganizationKind::VictimServiceProvider,
+            CaseKind::Prosecution => OrganizationKind::StateProsecutor,
+        },
         counties: &[],
         typology: &[],
         owner_members: &[],
@@ -164,7 +168,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 100,
                 CaseKind::Investigation,
                 police,
-                O::LocalLawEnforcement,
                 Label::LawEnforcementSensitive,
                 "dairy",
             )
@@ -175,7 +178,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 101,
                 CaseKind::Investigation,
                 feds,
-                O::FederalLawEnforcement,
                 Label::LawEnforcementSensitive,
                 "orchard",
             )
@@ -186,7 +188,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 102,
                 CaseKind::ServiceCase,
                 shelter,
-                O::VictimServiceProvider,
                 Label::VictimConfidential,
                 "shelter",
             )
@@ -197,7 +198,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 103,
                 CaseKind::Prosecution,
                 da,
-                O::StateProsecutor,
                 Label::Organization,
                 "indictment",
             )
@@ -208,7 +208,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 104,
                 CaseKind::Investigation,
                 police,
-                O::LocalLawEnforcement,
                 Label::Restricted,
                 "informant",
             )
@@ -219,7 +218,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 105,
                 CaseKind::Investigation,
                 feds,
-                O::FederalLawEnforcement,
                 Label::Organization,
                 "motel",
             )
@@ -230,7 +228,6 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                 106,
                 CaseKind::Investigation,
                 elsewhere,
-                O::LocalLawEnforcement,
                 Label::Organization,
                 "elsewhere",
             )
@@ -481,7 +478,6 @@ async fn links_persons_and_filters_round_trip() {
             100,
             CaseKind::Investigation,
             police,
-            OrganizationKind::LocalLawEnforcement,
             Label::LawEnforcementSensitive,
             "a",
         )
@@ -492,7 +488,6 @@ async fn links_persons_and_filters_round_trip() {
             101,
             CaseKind::Investigation,
             police,
-            OrganizationKind::LocalLawEnforcement,
             Label::LawEnforcementSensitive,
             "b",
         )

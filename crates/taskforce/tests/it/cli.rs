@@ -227,3 +227,61 @@ fn serve_listens_on_any_address_it_is_given() {
     );
     drop(server);
 }
+
+#[test]
+fn keys_generate_prints_a_fresh_key_each_time_and_rotate_needs_one() {
+    let dir = TempDir::new().expect("temp dir");
+    let first = run(dir.path(), &["keys", "generate"]).succeeded();
+    let second = run(dir.path(), &["keys", "generate"]).succeeded();
+    let key = first.stdout.trim();
+    assert_eq!(key.len(), 64, "{key}");
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(key, second.stdout.trim(), "each key is random");
+    // Rotation without a key says which flag gives one, and touches nothing.
+    let database = format!("sqlite://{}", dir.path().join("k.db").display());
+    run(dir.path(), &["migrate", "--database", &database]).succeeded();
+    let refused = run(dir.path(), &["keys", "rotate", "--database", &database]).failed();
+    assert!(
+        refused.stderr.contains("--master-key-file"),
+        "{}",
+        refused.stderr
+    );
+    let bad = dir.path().join("bad.key");
+    std::fs::write(&bad, "not a key").expect("write");
+    let refused = run(
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--database",
+            &database,
+            "--master-key-file",
+            &bad.display().to_string(),
+        ],
+    )
+    .failed();
+    assert!(
+        refused.stderr.contains("bad.key"),
+        "names the file: {}",
+        refused.stderr
+    );
+    let good = dir.path().join("good.key");
+    std::fs::write(&good, key).expect("write");
+    let done = run(
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--database",
+            &database,
+            "--master-key-file",
+            &good.display().to_string(),
+        ],
+    )
+    .succeeded();
+    assert!(
+        done.stdout.contains("0 data keys re-wrapped"),
+        "{}",
+        done.stdout
+    );
+}

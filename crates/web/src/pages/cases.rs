@@ -47,7 +47,12 @@ pub fn routes() -> Router<crate::AppState> {
 
 /// The attachment upload, outside the 1 MiB body limit of every other route.
 pub fn upload_routes() -> Router<crate::AppState> {
-    Router::new().route("/cases/{id}/attachments", get(upload_form).post(upload))
+    Router::new()
+        .route("/cases/{id}/attachments", get(upload_form).post(upload))
+        // The multipart reader's own limit, raised to the largest file plus the form around it.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            MAX_ATTACHMENT_BYTES + 64 * 1024,
+        ))
 }
 
 fn case_href(id: CaseId) -> String {
@@ -1520,27 +1525,23 @@ async fn add_part(
                 )
                 .await
         }
-        Part::Link => {
-            let reference = t("reference").trim().to_uppercase();
-            let filter = CaseFilter {
-                text: Some(reference.clone()),
-                ..CaseFilter::default()
-            };
-            let found = s
-                .app
-                .cases(&v.actor, tf, &filter, 20, 0)
-                .await?
-                .0
-                .into_iter()
-                .find(|c| c.reference == reference);
-            match found {
-                Some(other) => s.app.link_cases(&v.actor, tf, id, other.id).await,
-                None => Err(AppError::Invalid(Invalid::one(
-                    "reference",
-                    "is not the reference of a case you may open",
-                ))),
-            }
-        }
+        Part::Link => s
+            .app
+            .link_by_reference(&v.actor, tf, id, &t("reference"))
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(invalid) => AppError::Invalid(Invalid {
+                    errors: invalid
+                        .errors
+                        .into_iter()
+                        .map(|mut f| {
+                            f.field = "reference".into();
+                            f
+                        })
+                        .collect(),
+                }),
+                other => other,
+            }),
         Part::Team => {
             let input = TeamGrantInput {
                 organization_id: form.optional_id("organization_id", &mut invalid),

@@ -191,7 +191,9 @@ impl Site {
                 RelyingParty::new("http://localhost:8080").expect("a relying party"),
             )
             .with_keyring(test_keyring());
-        demo::seed(&app).await.expect("seed the demo network");
+        demo::seed_network(&app)
+            .await
+            .expect("seed the demo network");
         let mut site = Self::new(app, clock, db, String::new());
         site.default_email = site
             .member_for_role(NORTH_DAKOTA, Role::Coordinator)
@@ -294,6 +296,39 @@ impl Site {
     }
 
     /// A request as `caller`: its cookie or its token.
+    /// A multipart form (file uploads) as `caller`: text fields, then one file.
+    pub async fn post_multipart_as(
+        &self,
+        caller: &Caller,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Reply {
+        let boundary = "----taskforce-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        let (name, file_name, content) = file;
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Self::request(caller, Method::POST, path)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .expect("a valid request"),
+        )
+        .await
+    }
+
     fn request(caller: &Caller, method: Method, path: &str) -> axum::http::request::Builder {
         let request = Request::builder().method(method).uri(path);
         match caller {

@@ -9,6 +9,7 @@
 mod accounts;
 mod api;
 mod audit_trail;
+mod cases;
 mod forms;
 mod harness;
 mod headers;
