@@ -502,6 +502,63 @@ async fn triage_assigns_screens_merges_reopens_and_closes() {
     .expect(StatusCode::SEE_OTHER);
     let closed = site.app.tip(&actor, tf, first.id).await.expect("tip").tip;
     assert_eq!(closed.status, TipStatus::Closed);
+
+    // Opening a case from a tip makes the case (held by the investigator's agency) and links it.
+    let third = site
+        .app
+        .submit_partner_tip(&actor, tf, input("Farm crew housed in a locked barn."))
+        .await
+        .expect("third");
+    let opened = site
+        .post_form_as(
+            &session,
+            &format!("/task-forces/{tf}/tips/{}/case", third.id),
+            &[
+                ("version", &third.version.to_string()),
+                ("title", "Locked barn crew"),
+            ],
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert!(opened.header("location").starts_with("/cases/"));
+    let linked = site.app.tip(&actor, tf, third.id).await.expect("tip").tip;
+    assert_eq!(linked.status, TipStatus::CaseOpened);
+    let case = site
+        .app
+        .case_view(&actor, tf, linked.case_id.expect("a case"))
+        .await
+        .expect("case");
+    assert_eq!(case.case.title, "Locked barn crew");
+    assert!(
+        case.case.summary.contains("locked barn"),
+        "the tip's text starts the case summary"
+    );
+
+    // Every read and write of a tip is in the audit log.
+    let day = taskforce_app::Clock::now(site.clock.as_ref()).date_naive();
+    let actions: Vec<String> = site
+        .app
+        .audit_entries(day - Duration::days(1), day)
+        .await
+        .expect("entries")
+        .into_iter()
+        .filter(|e| e.record.object_kind == "tip")
+        .map(|e| e.record.action)
+        .collect();
+    for expected in [
+        "tip.create",
+        "tip.read",
+        "tip.assign",
+        "tip.merge",
+        "tip.reopen",
+        "tip.close",
+        "tip.open_case",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
 }
 
 #[tokio::test]
