@@ -6,6 +6,9 @@ use crate::compare::Prepared;
 use rayon::prelude::*;
 use std::hash::{Hash, Hasher};
 
+/// One block of a rule: (key, record index) pairs sharing a key.
+type Block<'a> = &'a [(u64, u32)];
+
 /// A blocking rule: a name and the key it gives a record (`None`: the record is not blocked by
 /// this rule, e.g. its value is missing).
 #[derive(Clone, Copy)]
@@ -233,7 +236,7 @@ pub fn link_pairs(
         let right_blocks: rustc_hash::FxHashMap<u64, &[(u64, u32)]> =
             groups(&sr).into_iter().map(|b| (b[0].0, b)).collect();
         let left_blocks = groups(&sl);
-        let joined: Vec<(&[(u64, u32)], &[(u64, u32)])> = left_blocks
+        let joined: Vec<(Block<'_>, Block<'_>)> = left_blocks
             .into_iter()
             .filter_map(|lb| right_blocks.get(&lb[0].0).map(|rb| (lb, *rb)))
             .collect();

@@ -261,8 +261,8 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     for (i, &c) in x.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(y.len());
-        for j in lo..hi {
-            if y_used & (1 << j) == 0 && y[j] == c {
+        for (j, &d) in y.iter().enumerate().take(hi).skip(lo) {
+            if y_used & (1 << j) == 0 && d == c {
                 y_used |= 1 << j;
                 x_used |= 1 << i;
                 matches += 1;
@@ -458,21 +458,22 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
             }
         }
         Field::Place => place_level(l, r),
-        Field::Address2 => match {
+        Field::Address2 => {
             let direct = text_level(&l.address_2, &r.address_2);
-            if direct >= 3 || l.address_2.is_empty() && r.address_2.is_empty() {
+            let level = if direct >= 3 || l.address_2.is_empty() && r.address_2.is_empty() {
                 direct
             } else {
                 direct
                     .max(text_level(&l.address_2, &r.address_1).min(3))
                     .max(text_level(&l.address_1, &r.address_2).min(3))
+            };
+            match level {
+                4 => 3,
+                3 => 2,
+                0 => 0,
+                _ => 1,
             }
-        } {
-            4 => 3,
-            3 => 2,
-            0 => 0,
-            _ => 1,
-        },
+        }
         Field::StreetNumber => code_level(&l.street_number, &r.street_number, false),
         Field::Ssn => code_level(&l.ssn, &r.ssn, true),
         Field::Phone => code_level(&l.phone, &r.phone, true),

@@ -403,7 +403,10 @@ mod tests {
             result.model.level_weight(given, 6),
             result.model.level_weight(given, 1),
         );
-        assert!(exact > different + 3.0, "exact {exact}, different {different}");
+        assert!(
+            exact > different + 3.0,
+            "exact {exact}, different {different}"
+        );
         assert!(different < 0.0, "different {different}");
         // EM's estimate of the number of matches is of the order of the truth it never saw (it
         // runs high here: near-misses in a small town count as part matches).

@@ -149,7 +149,7 @@ impl<P: Clone + PartialEq> EventIndex<P> {
             .filter_map(|e| self.operations.get(e.data as usize))
             .filter(|(other, p)| Some(p) != me && op.conflicts_with(other))
             .collect();
-        found.sort_by(|a, b| a.0.start.cmp(&b.0.start));
+        found.sort_by_key(|a| a.0.start);
         found
     }
 
@@ -165,7 +165,7 @@ impl<P: Clone + PartialEq> EventIndex<P> {
             .iter()
             .filter(|(other, p)| Some(p) != me && op.conflicts_with(other))
             .collect();
-        found.sort_by(|a, b| a.0.start.cmp(&b.0.start));
+        found.sort_by_key(|a| a.0.start);
         found
     }
 }

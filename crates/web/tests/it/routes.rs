@@ -480,6 +480,7 @@ pub const ROUTES: &[Route] = &[
         "PUT",
         "/api/v1/task-forces/{tf}/screening-instrument",
         Policy(K::ScreeningInstrument, Update),
+    ),
     // The threat assessment (public data and aggregates), its exports, and outreach plans.
     route(
         "GET",
@@ -902,6 +903,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             // Already done: back to where the member was going.
             probe.ok = StatusCode::SEE_OTHER;
         }
+        // Nothing there: no finding (North Dakota imported no data), no such plan.
+        if route.path.ends_with("/cells/{industry}/{fips}")
+            || route.path == "/task-forces/{tf}/outreach/{id}"
+        {
+            probe.ok = StatusCode::NOT_FOUND;
+        }
         match route.path {
             // A search needs words.
             "/api/v1/search" => probe.ok = StatusCode::UNPROCESSABLE_ENTITY,
@@ -910,11 +917,6 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             // No such tip.
             p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
             _ => {}
-        // Nothing there: no finding (North Dakota imported no data), no such plan.
-        if route.path.ends_with("/cells/{industry}/{fips}")
-            || route.path == "/task-forces/{tf}/outreach/{id}"
-        {
-            probe.ok = StatusCode::NOT_FOUND;
         }
         return probe;
     }
@@ -971,12 +973,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/security-keys/authenticate/finish" => StatusCode::SEE_OTHER,
         // A check of the audit chain, shown on the audit page.
         "/audit/verify" => StatusCode::OK,
+        // No such outreach plan to record an activity of.
+        "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
         | "/cases/{id}/team/{grant}/revoke" => StatusCode::NOT_FOUND,
-        // No such outreach plan to record an activity of.
-        "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
