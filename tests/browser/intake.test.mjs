@@ -1,6 +1,8 @@
 // Follow a tip from the public form (no sign-in, English and Spanish) to its receipt code, an
 // addition made with that code, and the triage queue of the organization it was routed to:
-// assign and screen it, as the members who do that work. Every page is checked with axe.
+// assign and screen it, open an investigation from it, and link that investigation to a
+// provider's service case and a prosecution with charges, each as the member who does that work,
+// each seeing only what they may. Every page is checked with axe.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +43,45 @@ async function step(name, fn) {
   }
 }
 
-test('public form -> receipt -> addition -> triage (assign, screening)', { timeout: 180_000 }, async () => {
+/** A member of the task force (by role) signed in in a browser context of their own. */
+async function member(rolePattern) {
+  const users = demoUsers(demo)[TASK_FORCE];
+  const role = Object.keys(users).find((r) => rolePattern.test(r));
+  assert.ok(role, `the demo printed a ${rolePattern} for ${TASK_FORCE}`);
+  const p = await freshPage();
+  await signIn(p, demo.baseUrl, users[role], demoPassword(demo));
+  const bar = (await p.locator('.account-bar span').first().textContent()).trim();
+  return { page: p, organization: bar.split(' · ').slice(1).join(' · ') };
+}
+
+async function submit(p, button) {
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: button }).click()]);
+  await p.waitForLoadState('load');
+}
+
+/** Opens a case from /cases/new; returns its reference. */
+async function openCase(p, kind, title, type) {
+  await p.goto(`${demo.baseUrl}/cases/new`);
+  await checkA11y(p);
+  await p.getByLabel('Kind of case').selectOption({ label: kind });
+  await p.getByLabel('Title').fill(title);
+  await p.getByLabel('Type of trafficking').selectOption({ label: type });
+  await submit(p, 'Create');
+  await p.waitForURL(/\/cases\/[0-9a-f-]+\?saved=1/);
+  return (await p.locator('h1').textContent()).trim().split(' · ')[0];
+}
+
+/** Follows a case page's link to one of its part forms, fills it and saves it. */
+async function addPart(p, linkName, fill) {
+  await p.getByRole('link', { name: linkName, exact: true }).click();
+  await p.waitForLoadState('load');
+  await checkA11y(p);
+  await fill();
+  await submit(p, 'Save');
+  assert.match(p.url(), /\?saved=1/, `${linkName} was saved`);
+}
+
+test('public form -> receipt -> addition -> triage -> screening -> linked investigation, service case and prosecution', { timeout: 300_000 }, async () => {
   const users = demoUsers(demo)[TASK_FORCE];
   assert.ok(users, `the demo printed the members of ${TASK_FORCE}`);
   const password = demoPassword(demo);
@@ -153,5 +193,86 @@ test('public form -> receipt -> addition -> triage (assign, screening)', { timeo
     await page.getByRole('link', { name: 'Back to the tip' }).click();
     await page.waitForLoadState('load');
     assert.match(await page.locator('main').textContent(), /labor trafficking indicators 9/);
+  });
+  let investigation;
+  let prosecution;
+  const advocate = await member(/^Advocate/);
+  const prosecutor = await member(/^Prosecutor/);
+  const investigatorOrg = (await page.locator('.account-bar span').first().textContent()).split(' · ').slice(1).join(' · ').trim();
+
+  await step('the investigator opens an investigation from the tip', async () => {
+    await page.getByRole('button', { name: 'Open a case from this tip' }).click();
+    await page.waitForLoadState('load');
+    await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
+    investigation = (await page.locator('h1').textContent()).trim().split(' · ')[0];
+    assert.match(investigation, /^INV-\d{4}-\d{4}$/);
+    await checkA11y(page);
+    await addPart(page, 'Add a person', async () => {
+      await page.getByLabel('Part in this case').selectOption({ label: 'Suspect' });
+      await page.getByLabel('Given name').fill('Victor');
+      await page.getByLabel('Family name').fill('Marchetti');
+    });
+    // The provider coordinates with the agency: it may link its case, never read this one.
+    await addPart(page, 'Add to the team', async () => {
+      await page.getByLabel('Organization').selectOption({ label: advocate.organization });
+    });
+  });
+
+  await step('the prosecutor charges the suspect', async () => {
+    const p = prosecutor.page;
+    prosecution = await openCase(p, 'Prosecution', 'State v. Marchetti', 'Labor trafficking');
+    await addPart(p, 'Add a person', async () => {
+      await p.getByLabel('Part in this case').selectOption({ label: 'Suspect' });
+      await p.getByLabel('Given name').fill('Victor');
+      await p.getByLabel('Family name').fill('Marchetti');
+    });
+    await addPart(p, 'Add a charge', async () => {
+      await p.getByLabel('Defendant').selectOption({ label: 'Victor Marchetti' });
+      await p.getByLabel('Statute').selectOption({ label: '18 U.S.C. 1589 — Forced labor' });
+      await p.getByLabel('Counts').fill('2');
+    });
+    await p.locator('table', { hasText: '18 U.S.C. 1589' }).waitFor();
+    await addPart(p, 'Add to the team', async () => {
+      await p.getByLabel('Organization').selectOption({ label: investigatorOrg });
+    });
+    await checkA11y(p);
+  });
+
+  await step('the investigator links the prosecution', async () => {
+    await addPart(page, 'Link another case', async () => {
+      await page.getByLabel('Reference of the other case').fill(prosecution);
+    });
+    await page.getByRole('link', { name: new RegExp(`${prosecution} · State v. Marchetti`) }).waitFor();
+  });
+
+  await step('the advocate opens a service case and links it', async () => {
+    const p = advocate.page;
+    await openCase(p, 'Service case', 'Housing and safety plan', 'Labor trafficking');
+    await addPart(p, 'Add a person', async () => {
+      await p.getByLabel('Part in this case').selectOption({ label: 'Survivor / person who was trafficked' });
+      await p.getByLabel('Given name').fill('Rosa');
+      await p.getByLabel('Identification (for a survivor)').selectOption({ label: 'Possible victim of trafficking' });
+    });
+    await addPart(p, 'Add a note', async () => {
+      await p.getByRole('textbox', { name: /^Note/ }).fill('Prefers Spanish; needs a safe place to stay near her children.');
+    });
+    await addPart(p, 'Link another case', async () => {
+      await p.getByLabel('Reference of the other case').fill(investigation);
+    });
+    // The provider sees that the link exists, never the investigation.
+    await p.getByText(/A linked case you may not open \(Law-enforcement sensitive/).waitFor();
+    assert.equal(await p.getByText('locked in a trailer').count(), 0);
+    await checkA11y(p);
+  });
+
+  await step('the investigation shows the whole picture, and nothing it may not', async () => {
+    await page.reload();
+    await page.getByRole('link', { name: new RegExp(`${prosecution} · State v. Marchetti`) }).waitFor();
+    await page.getByText(/A linked case you may not open \(Victim-confidential/).waitFor();
+    assert.equal(await page.getByText('safe place to stay').count(), 0, "the advocate's note stays hidden");
+    await checkA11y(page);
+    await page.goto(`${demo.baseUrl}/search?q=marchetti`);
+    await page.locator('.results mark').first().waitFor();
+    await checkA11y(page);
   });
 });

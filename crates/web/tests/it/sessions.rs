@@ -137,11 +137,14 @@ async fn signing_out_everywhere_ends_every_session_of_the_member() {
         r#"name="max_sessions" type="number" inputmode="numeric" min="1" max="5" value="2""#
     ));
     let member = site.member_for_role(NORTH_DAKOTA, Role::Navigator).await;
+    // A second apart each, so that "the oldest" is unambiguous on the test's fixed clock.
     let one = Caller::Session(site.sign_in_as(&member.email).await);
+    site.clock.advance(Duration::seconds(1));
     let two = Caller::Session(site.sign_in_as(&member.email).await);
     site.get_as(&one, "/").await.expect(StatusCode::OK);
     site.get_as(&two, "/").await.expect(StatusCode::OK);
     // A third ends the oldest.
+    site.clock.advance(Duration::seconds(1));
     let three = Caller::Session(site.sign_in_as(&member.email).await);
     site.get_as(&one, "/").await.expect_sign_in();
     site.get_as(&two, "/").await.expect(StatusCode::OK);
