@@ -165,6 +165,26 @@ impl App {
         })
     }
 
+    /// The case, once the policy lets the actor `action` it as a whole (a denial is audited).
+    async fn held_for(
+        &self,
+        actor: &Actor,
+        conn: &mut Connection,
+        tf: TaskForceId,
+        case: CaseId,
+        action: Action,
+    ) -> Result<Held> {
+        let held = self.held(conn, tf, case).await?;
+        self.authorize(
+            actor,
+            action,
+            &held.resource(case_category(held.row.case.kind)),
+            &case.to_string(),
+        )
+        .await?;
+        Ok(held)
+    }
+
     /// Whether the actor may `action` the resource, without auditing (for display).
     fn may(&self, actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         match actor {
@@ -409,14 +429,9 @@ impl App {
         input: CaseInput,
     ) -> Result<Case> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, id).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &id.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, id, Action::Update)
+            .await?;
         let current = &held.row.case;
         let fields = self
             .case_fields(
@@ -727,14 +742,9 @@ impl App {
         input: TeamGrantInput,
     ) -> Result<TeamGrant> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Share,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Share)
+            .await?;
         let organizations: Vec<OrganizationId> = org_db::organizations(&mut conn, tf)
             .await?
             .into_iter()
@@ -781,14 +791,9 @@ impl App {
         grant: GrantId,
     ) -> Result<()> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Share,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Share)
+            .await?;
         drop(conn);
         let mut tx = self.store().begin().await?;
         db::delete_grant(&mut tx, tf, case, grant).await?;
@@ -841,14 +846,9 @@ impl App {
             )));
         }
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         // The other case may be linked by whoever may open it, or by an organization its holder
         // put on its team (an agency coordinating with a provider it cannot show the case to).
         // Anything else gets the same answer, so a reference reveals nothing.
@@ -926,14 +926,9 @@ impl App {
         input: PersonInput,
     ) -> Result<Person> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         self.authorize(
             actor,
             Action::Create,
@@ -978,14 +973,8 @@ impl App {
         role: PersonRole,
     ) -> Result<()> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        self.held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         let row = db::person(&mut conn, tf, person)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -1184,14 +1173,9 @@ impl App {
         input: NoteInput,
     ) -> Result<Note> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         drop(conn);
         let (label, body) = input.validate(&held.row.case)?.into_inner();
         let (author, author_name) = match actor {
@@ -1311,14 +1295,9 @@ impl App {
         input: TaskInput,
     ) -> Result<CaseTask> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         let members = self.assignable(&mut conn, tf, &held).await?;
         drop(conn);
         let (title, due_on, assignee, status) = input.validate(&members)?.into_inner();
@@ -1357,14 +1336,9 @@ impl App {
         input: TaskInput,
     ) -> Result<CaseTask> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         let existing = db::task(&mut conn, tf, id)
             .await?
             .filter(|t| t.case_id == case)
@@ -1431,14 +1405,9 @@ impl App {
         input: TimelineInput,
     ) -> Result<()> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         drop(conn);
         let (on, description) = input
             .validate(self.clock().now().date_naive())?
@@ -1470,14 +1439,9 @@ impl App {
         label: Option<&str>,
     ) -> Result<Attachment> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
         drop(conn);
         let (name, media_type, label) =
             check_attachment(file_name, content, label, &held.row.case)?.into_inner();
@@ -1524,14 +1488,9 @@ impl App {
         id: AttachmentId,
     ) -> Result<(Attachment, Vec<u8>)> {
         let mut conn = self.store().conn().await?;
-        let held = self.held(&mut conn, tf, case).await?;
-        self.authorize(
-            actor,
-            Action::Read,
-            &held.resource(case_category(held.row.case.kind)),
-            &case.to_string(),
-        )
-        .await?;
+        let held = self
+            .held_for(actor, &mut conn, tf, case, Action::Read)
+            .await?;
         let (attachment, sealed) = db::attachment(&mut conn, tf, id)
             .await?
             .filter(|(a, _)| a.case_id == case)
