@@ -12,7 +12,7 @@ use taskforce_store::{structure as db, Connection, Tx};
 
 impl App {
     /// Asks the policy about a task-force-labelled record of `kind`.
-    async fn allow(
+    pub(crate) async fn allow(
         &self,
         actor: &Actor,
         action: Action,
@@ -33,6 +33,19 @@ impl App {
         action: Action,
         id: &str,
     ) -> Result<()> {
+        self.audit_write_with(tx, actor, kind, action, id, "").await
+    }
+
+    /// Audits a write inside its transaction, with a detail for the log.
+    pub(crate) async fn audit_write_with(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        kind: ResourceKind,
+        action: Action,
+        id: &str,
+        detail: &str,
+    ) -> Result<()> {
         let what = format!("{}.{}", kind.code(), action.code());
         self.audit(
             tx,
@@ -41,7 +54,7 @@ impl App {
             kind.code(),
             id,
             Outcome::Success,
-            "",
+            detail,
         )
         .await
     }

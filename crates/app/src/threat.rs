@@ -8,15 +8,14 @@ use crate::{App, AppError, Result};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
-use taskforce_domain::access::{Action, Resource, ResourceKind};
-use taskforce_domain::audit::Outcome;
+use taskforce_domain::access::{Action, ResourceKind};
 use taskforce_domain::threat::import::{ImportReport, Parser};
 use taskforce_domain::threat::plan::*;
 use taskforce_domain::threat::score::{self, Cell, Fact, Indicator, Scored};
 use taskforce_domain::threat::{Record, Source};
 use taskforce_domain::*;
+use taskforce_store::structure as structure_db;
 use taskforce_store::threat::{self as db, SourceRecord};
-use taskforce_store::{structure as structure_db, Tx};
 
 /// Records written per batch during an import (bounded memory whatever the file's size).
 const IMPORT_BATCH: usize = 2000;
@@ -82,39 +81,6 @@ pub struct Explanation {
 }
 
 impl App {
-    async fn threat_allow(
-        &self,
-        actor: &Actor,
-        action: Action,
-        kind: ResourceKind,
-        tf: TaskForceId,
-        id: &str,
-    ) -> Result<()> {
-        self.authorize(actor, action, &Resource::in_task_force(kind, tf), id)
-            .await
-    }
-
-    async fn threat_audit(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        kind: ResourceKind,
-        action: Action,
-        id: &str,
-        detail: &str,
-    ) -> Result<()> {
-        self.audit(
-            tx,
-            &actor.audit_actor(),
-            &format!("{}.{}", kind.code(), action.code()),
-            kind.code(),
-            id,
-            Outcome::Success,
-            detail,
-        )
-        .await
-    }
-
     fn actor_name(actor: &Actor) -> String {
         match actor {
             Actor::Member(p) => p.email.clone(),
@@ -145,7 +111,7 @@ impl App {
         dry_run: bool,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ImportReport> {
-        self.threat_allow(actor, Action::Create, ResourceKind::ThreatData, tf, "")
+        self.allow(actor, Action::Create, ResourceKind::ThreatData, tf, "")
             .await?;
         let counties = self.counties_of(tf).await?;
         let file_name = file_name.trim();
@@ -223,7 +189,7 @@ impl App {
         db::insert_records(&mut tx, tf, id, &batch).await?;
         db::finish_dataset(&mut tx, tf, id, &report).await?;
         db::set_dataset_hash(&mut tx, tf, id, &sha256).await?;
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::ThreatData,
@@ -237,14 +203,14 @@ impl App {
     }
 
     pub async fn threat_datasets(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Dataset>> {
-        self.threat_allow(actor, Action::List, ResourceKind::ThreatData, tf, "")
+        self.allow(actor, Action::List, ResourceKind::ThreatData, tf, "")
             .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::datasets(&mut conn, tf).await?)
     }
 
     pub async fn threat_models(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Model>> {
-        self.threat_allow(actor, Action::List, ResourceKind::ThreatModel, tf, "")
+        self.allow(actor, Action::List, ResourceKind::ThreatModel, tf, "")
             .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::models(&mut conn, tf).await?)
@@ -258,7 +224,7 @@ impl App {
         tf: TaskForceId,
         version: Option<i64>,
     ) -> Result<Assessment> {
-        self.threat_allow(actor, Action::Read, ResourceKind::ThreatModel, tf, "")
+        self.allow(actor, Action::Read, ResourceKind::ThreatModel, tf, "")
             .await?;
         self.assess(tf, version).await
     }
@@ -313,9 +279,9 @@ impl App {
         industry: &str,
         fips: &str,
     ) -> Result<Explanation> {
-        self.threat_allow(actor, Action::Read, ResourceKind::ThreatModel, tf, "")
+        self.allow(actor, Action::Read, ResourceKind::ThreatModel, tf, "")
             .await?;
-        self.threat_allow(actor, Action::Read, ResourceKind::ThreatData, tf, "")
+        self.allow(actor, Action::Read, ResourceKind::ThreatData, tf, "")
             .await?;
         let assessment = self.assess(tf, version).await?;
         let (scored, cell) = assessment.cell(industry, fips).ok_or(AppError::NotFound)?;
@@ -340,7 +306,7 @@ impl App {
         version: Option<i64>,
         format: &str,
     ) -> Result<Assessment> {
-        self.threat_allow(actor, Action::Export, ResourceKind::ThreatModel, tf, "")
+        self.allow(actor, Action::Export, ResourceKind::ThreatModel, tf, "")
             .await?;
         let assessment = self.assess(tf, version).await?;
         let mut tx = self.store().begin().await?;
@@ -349,7 +315,7 @@ impl App {
             .as_ref()
             .map(|m| m.id.to_string())
             .unwrap_or_default();
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::ThreatModel,
@@ -371,7 +337,7 @@ impl App {
         note: &str,
         weights: &BTreeMap<String, f64>,
     ) -> Result<Model> {
-        self.threat_allow(actor, Action::Create, ResourceKind::ThreatModel, tf, "")
+        self.allow(actor, Action::Create, ResourceKind::ThreatModel, tf, "")
             .await?;
         let mut invalid = Invalid::default();
         let note = invalid.optional_text("note", note, 500);
@@ -412,7 +378,7 @@ impl App {
             .iter()
             .map(|i| format!("{}={}", i.name, i.weight))
             .collect();
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::ThreatModel,
@@ -429,7 +395,7 @@ impl App {
     }
 
     pub async fn threat_focus(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<Focus>> {
-        self.threat_allow(actor, Action::List, ResourceKind::OutreachPlan, tf, "")
+        self.allow(actor, Action::List, ResourceKind::OutreachPlan, tf, "")
             .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::focus(&mut conn, tf).await?)
@@ -444,7 +410,7 @@ impl App {
         focus: bool,
         note: &str,
     ) -> Result<()> {
-        self.threat_allow(
+        self.allow(
             actor,
             Action::Update,
             ResourceKind::OutreachPlan,
@@ -472,7 +438,7 @@ impl App {
             &Self::actor_name(actor),
         )
         .await?;
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::OutreachPlan,
@@ -494,7 +460,7 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
     ) -> Result<Vec<OutreachPlan>> {
-        self.threat_allow(actor, Action::List, ResourceKind::OutreachPlan, tf, "")
+        self.allow(actor, Action::List, ResourceKind::OutreachPlan, tf, "")
             .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::plans(&mut conn, tf).await?)
@@ -506,7 +472,7 @@ impl App {
         tf: TaskForceId,
         id: OutreachPlanId,
     ) -> Result<(OutreachPlan, Vec<OutreachActivity>)> {
-        self.threat_allow(
+        self.allow(
             actor,
             Action::Read,
             ResourceKind::OutreachPlan,
@@ -528,14 +494,14 @@ impl App {
         tf: TaskForceId,
         input: OutreachPlanInput,
     ) -> Result<OutreachPlan> {
-        self.threat_allow(actor, Action::Create, ResourceKind::OutreachPlan, tf, "")
+        self.allow(actor, Action::Create, ResourceKind::OutreachPlan, tf, "")
             .await?;
         let counties = self.counties_of(tf).await?;
         let plan = input.validate(&counties)?;
         let id = OutreachPlanId(self.new_id());
         let mut tx = self.store().begin().await?;
         db::insert_plan(&mut tx, tf, id, &plan, self.clock().now()).await?;
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::OutreachPlan,
@@ -559,7 +525,7 @@ impl App {
         version: i64,
         input: OutreachPlanInput,
     ) -> Result<OutreachPlan> {
-        self.threat_allow(
+        self.allow(
             actor,
             Action::Update,
             ResourceKind::OutreachPlan,
@@ -571,7 +537,7 @@ impl App {
         let plan = input.validate(&counties)?;
         let mut tx = self.store().begin().await?;
         db::update_plan(&mut tx, tf, id, version, &plan, self.clock().now()).await?;
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::OutreachPlan,
@@ -595,7 +561,7 @@ impl App {
         plan: OutreachPlanId,
         input: OutreachActivityInput,
     ) -> Result<OutreachActivity> {
-        self.threat_allow(
+        self.allow(
             actor,
             Action::Update,
             ResourceKind::OutreachPlan,
@@ -610,7 +576,7 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let id = OutreachActivityId(self.new_id());
         db::insert_activity(&mut tx, tf, plan, id, &activity, self.clock().now()).await?;
-        self.threat_audit(
+        self.audit_write_with(
             &mut tx,
             actor,
             ResourceKind::OutreachPlan,
