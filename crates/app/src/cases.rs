@@ -63,6 +63,30 @@ fn grants_of(team: &[TeamGrant]) -> Vec<Grant> {
         .collect()
 }
 
+/// A one-field change's version and code, each named when missing or unknown.
+fn version_and_code<T>(
+    version: Option<i64>,
+    code: Option<Option<T>>,
+    field: &str,
+) -> Result<(i64, T)> {
+    let mut invalid = Invalid::default();
+    if version.is_none() {
+        invalid.add(
+            "version",
+            "the form is missing the record's version; reload the page and try again",
+        );
+    }
+    match &code {
+        None => invalid.add(field, "is required"),
+        Some(None) => invalid.add(field, "is not one of the choices offered"),
+        Some(Some(_)) => {}
+    }
+    match (version, code) {
+        (Some(version), Some(Some(code))) => Ok((version, code)),
+        _ => Err(AppError::Invalid(invalid)),
+    }
+}
+
 /// The category of a case's own record, for consent on a service case.
 fn case_category(kind: CaseKind) -> Option<DataCategory> {
     (kind == CaseKind::ServiceCase).then_some(DataCategory::Services)
@@ -1518,6 +1542,35 @@ impl App {
         Ok((attachment, content))
     }
 
+    /// Moves a task to `status`, keeping its other fields. The case is checked first, then the
+    /// task, then the form: an unknown task is not found whatever the form says.
+    pub async fn set_task_status(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        case: CaseId,
+        id: CaseTaskId,
+        version: Option<i64>,
+        status: Option<Option<TaskStatus>>,
+    ) -> Result<CaseTask> {
+        let mut conn = self.store().conn().await?;
+        self.held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
+        let current = db::task(&mut conn, tf, id)
+            .await?
+            .filter(|t| t.case_id == case)
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        let (version, status) = version_and_code(version, status, "status")?;
+        let input = TaskInput {
+            title: current.title,
+            due_on: current.due_on.map(|d| d.format("%Y-%m-%d").to_string()),
+            assignee_member_id: current.assignee_member_id,
+            status: Some(status),
+        };
+        self.update_task(actor, tf, case, id, version, input).await
+    }
+
     // -- prosecution and relief -----------------------------------------------------------------
 
     async fn prosecution(
@@ -1673,6 +1726,37 @@ impl App {
             version: version + 1,
             ..charge
         })
+    }
+
+    /// Moves a charge to `stage` today, keeping its defendant, statute and counts.
+    pub async fn set_charge_stage(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        case: CaseId,
+        id: ChargeId,
+        version: Option<i64>,
+        stage: Option<Option<ChargeStage>>,
+    ) -> Result<Charge> {
+        let mut conn = self.store().conn().await?;
+        self.held_for(actor, &mut conn, tf, case, Action::Update)
+            .await?;
+        let current = db::charges(&mut conn, tf, case)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        let (version, stage) = version_and_code(version, stage, "stage")?;
+        let input = ChargeInput {
+            defendant_person_id: Some(current.defendant_person_id),
+            statute: current.statute,
+            counts: Some(current.counts),
+            stage: Some(stage),
+            stage_on: None,
+        };
+        self.update_charge(actor, tf, case, id, version, input)
+            .await
     }
 
     pub async fn add_court_event(

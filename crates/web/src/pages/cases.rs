@@ -1631,6 +1631,7 @@ async fn add_part(
     }))
 }
 
+/// A task marked done (or reopened) from the case page: the use case keeps its other fields.
 async fn task_status(
     State(s): State<AppState>,
     Path((id, task)): Path<(String, String)>,
@@ -1642,34 +1643,26 @@ async fn task_status(
     let task: CaseTaskId = task
         .parse()
         .map_err(|_| PageError::from(AppError::NotFound))?;
-    let tf = v.principal.task_force_id;
-    let view = s.app.case_view(&v.actor, tf, id).await?;
-    require(&view, view.may_update)?;
-    let current = view
-        .tasks
-        .iter()
-        .find(|t| t.id == task)
-        .ok_or(PageError::from(AppError::NotFound))?;
     let mut invalid = Invalid::default();
-    let version = form.version(&mut invalid).unwrap_or(current.version);
-    let status = form
-        .code("status", TaskStatus::from_code, &mut invalid)
-        .unwrap_or(current.status);
+    let version = form.version(&mut invalid);
+    let status = opt(form.text("status")).map(|t| TaskStatus::from_code(&t));
     if !invalid.is_empty() {
         return Err(AppError::Invalid(invalid).into());
     }
-    let input = TaskInput {
-        title: current.title.clone(),
-        due_on: current.due_on.map(|d| d.format("%Y-%m-%d").to_string()),
-        assignee_member_id: current.assignee_member_id,
-        status: Some(status),
-    };
     s.app
-        .update_task(&v.actor, tf, id, task, version, input)
+        .set_task_status(
+            &v.actor,
+            v.principal.task_force_id,
+            id,
+            task,
+            version,
+            status,
+        )
         .await?;
     Ok(Redirect::to(&format!("{}?saved=1", case_href(id))).into_response())
 }
 
+/// A charge moved to another stage from the case page: the use case keeps its other fields.
 async fn charge_stage(
     State(s): State<AppState>,
     Path((id, charge)): Path<(String, String)>,
@@ -1681,29 +1674,21 @@ async fn charge_stage(
     let charge: ChargeId = charge
         .parse()
         .map_err(|_| PageError::from(AppError::NotFound))?;
-    let tf = v.principal.task_force_id;
-    let view = s.app.case_view(&v.actor, tf, id).await?;
-    require(&view, view.may_update)?;
-    let current = view
-        .charges
-        .iter()
-        .find(|c| c.id == charge)
-        .ok_or(PageError::from(AppError::NotFound))?;
     let mut invalid = Invalid::default();
-    let version = form.version(&mut invalid).unwrap_or(current.version);
-    let stage = form.code("stage", ChargeStage::from_code, &mut invalid);
+    let version = form.version(&mut invalid);
+    let stage = opt(form.text("stage")).map(|t| ChargeStage::from_code(&t));
     if !invalid.is_empty() {
         return Err(AppError::Invalid(invalid).into());
     }
-    let input = ChargeInput {
-        defendant_person_id: Some(current.defendant_person_id),
-        statute: current.statute.clone(),
-        counts: Some(current.counts),
-        stage,
-        stage_on: None,
-    };
     s.app
-        .update_charge(&v.actor, tf, id, charge, version, input)
+        .set_charge_stage(
+            &v.actor,
+            v.principal.task_force_id,
+            id,
+            charge,
+            version,
+            stage,
+        )
         .await?;
     Ok(Redirect::to(&format!("{}?saved=1", case_href(id))).into_response())
 }

@@ -352,3 +352,73 @@ async fn files_are_typed_by_content_stored_and_read_back_by_those_allowed() {
         reply.status
     );
 }
+
+#[tokio::test]
+async fn a_task_is_marked_done_only_from_its_current_version() {
+    let site = Site::demo().await;
+    let investigator = site.member_for_role(NORTH_DAKOTA, Role::Investigator).await;
+    let investigator = Caller::Session(site.sign_in_as(&investigator.email).await);
+    let created = site
+        .post_form_as(
+            &investigator,
+            "/cases",
+            &[("kind", "investigation"), ("title", "Tasks")],
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let case = case_id_of(&created);
+    site.post_form_as(
+        &investigator,
+        &format!("/cases/{case}/add/task"),
+        &[("title", "Interview the foreman")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&investigator, &format!("/cases/{case}"))
+        .await
+        .expect(StatusCode::OK);
+    let task = between(&page.body, "/tasks/", "/status")
+        .expect("a task form")
+        .to_owned();
+    let path = format!("/cases/{case}/tasks/{task}/status");
+    // Without its version the change is refused, naming it; a stale version is refused too.
+    let refused = site
+        .post_form_as(&investigator, &path, &[("status", "done")])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("version"));
+    site.post_form_as(
+        &investigator,
+        &path,
+        &[("status", "done"), ("version", "1")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let stale = site
+        .post_form_as(
+            &investigator,
+            &path,
+            &[("status", "open"), ("version", "1")],
+        )
+        .await;
+    assert_ne!(
+        stale.status,
+        StatusCode::SEE_OTHER,
+        "a stale version changes nothing"
+    );
+    let page = site
+        .get_as(&investigator, &format!("/cases/{case}"))
+        .await
+        .expect(StatusCode::OK);
+    assert!(page.body.contains("<td>Done</td>"), "the task is done");
+    assert!(
+        !page.body.contains("Mark done"),
+        "a done task offers no button"
+    );
+}
