@@ -2109,10 +2109,9 @@ impl App {
                     .case_id
                     .ok_or_else(|| AppError::Internal("a note entry has no case".into()))?;
                 let note_id = parse(&hit.doc_id)?;
-                let row = db::notes(conn, tf, case)
+                let row = db::note(conn, tf, NoteId(note_id))
                     .await?
-                    .into_iter()
-                    .find(|n| n.note.id.0 == note_id)
+                    .filter(|n| n.note.case_id == case)
                     .ok_or(AppError::NotFound)?;
                 let body = self.unseal(conn, tf, &row.body_enc).await?;
                 let reference = db::case(conn, tf, case)

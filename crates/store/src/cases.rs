@@ -650,32 +650,57 @@ pub async fn insert_note(tx: &mut Tx, tf: TaskForceId, note: &Note, body_enc: &s
     Ok(())
 }
 
+const NOTE_SELECT: &str = "SELECT n.*, m.name AS author_name FROM case_notes n JOIN members m ON m.task_force_id = n.task_force_id AND m.id = n.author_member_id";
+
+fn note_from(row: &AnyRow) -> Result<NoteRow> {
+    Ok(NoteRow {
+        note: Note {
+            id: NoteId(row.uuid("id")?),
+            case_id: CaseId(row.uuid("case_id")?),
+            label: row.code("label", Label::from_code)?,
+            body: String::new(),
+            author_member_id: MemberId(row.uuid("author_member_id")?),
+            author_name: row.text("author_name")?,
+            created_at: row.time("created_at")?,
+        },
+        body_enc: row.text("body_enc")?,
+    })
+}
+
+/// A case's notes, newest first, sealed.
 pub async fn notes(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     case: CaseId,
 ) -> Result<Vec<NoteRow>> {
-    sqlx::query("SELECT n.*, m.name AS author_name FROM case_notes n JOIN members m ON m.task_force_id = n.task_force_id AND m.id = n.author_member_id WHERE n.task_force_id = $1 AND n.case_id = $2 ORDER BY n.created_at DESC, n.id DESC")
-        .bind(tf.to_string())
-        .bind(case.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(NoteRow {
-                note: Note {
-                    id: NoteId(row.uuid("id")?),
-                    case_id: case,
-                    label: row.code("label", Label::from_code)?,
-                    body: String::new(),
-                    author_member_id: MemberId(row.uuid("author_member_id")?),
-                    author_name: row.text("author_name")?,
-                    created_at: row.time("created_at")?,
-                },
-                body_enc: row.text("body_enc")?,
-            })
-        })
-        .collect()
+    sqlx::query(&format!(
+        "{NOTE_SELECT} WHERE n.task_force_id = $1 AND n.case_id = $2 ORDER BY n.created_at DESC, n.id DESC"
+    ))
+    .bind(tf.to_string())
+    .bind(case.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(note_from)
+    .collect()
+}
+
+/// One note, sealed (a search hit).
+pub async fn note(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    id: NoteId,
+) -> Result<Option<NoteRow>> {
+    sqlx::query(&format!(
+        "{NOTE_SELECT} WHERE n.task_force_id = $1 AND n.id = $2"
+    ))
+    .bind(tf.to_string())
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(note_from)
+    .transpose()
 }
 
 pub async fn insert_task(tx: &mut Tx, tf: TaskForceId, task: &CaseTask) -> Result<()> {
