@@ -7,8 +7,8 @@ use crate::actor::Actor;
 use crate::{App, AppError, Result};
 use sha2::{Digest, Sha256};
 use taskforce_domain::access::{
-    decide, grant_end, Action, DataCategory, Grant, Grantee, Label, Resource, ResourceKind,
-    Visibility,
+    decide, grant_end, Action, ConsentScope, DataCategory, Grant, Grantee, Label, Resource,
+    ResourceKind, Visibility,
 };
 use taskforce_domain::audit::Outcome;
 use taskforce_domain::cases::*;
@@ -17,13 +17,17 @@ use taskforce_domain::structure::Organization;
 use taskforce_domain::*;
 use taskforce_store::cases::{self as db, CaseFilter, CaseRow, NewCase, PersonRow};
 use taskforce_store::search::{self as index, SearchEntry, SearchFilter};
-use taskforce_store::{structure as org_db, Connection, Tx};
+use taskforce_store::{consent as consent_db, structure as org_db, Connection, Tx};
 
 /// A case as the policy sees it.
-struct Held {
-    row: CaseRow,
+pub(crate) struct Held {
+    pub(crate) row: CaseRow,
     grants: Vec<Grant>,
     team: Vec<TeamGrant>,
+    /// For a victim service provider's case: the persons on it, and the consents it recorded
+    /// for them (each person's consent is needed to open the case's records to others).
+    subjects: Vec<PersonId>,
+    consents: Vec<ConsentScope>,
 }
 
 impl Held {
@@ -42,9 +46,17 @@ impl Held {
             label,
             category,
             grants: &self.grants,
-            consents: &[],
+            consents: &self.consents,
+            subjects: &self.subjects,
         }
     }
+}
+
+/// A person as the policy sees them: their home case's team, and the consents their holder
+/// recorded for them.
+pub(crate) struct PersonHeld {
+    grants: Vec<Grant>,
+    consents: Vec<ConsentScope>,
 }
 
 fn grants_of(team: &[TeamGrant]) -> Vec<Grant> {
@@ -179,13 +191,37 @@ impl App {
         actor.principal().map(|p| p.member_id)
     }
 
-    async fn held(&self, conn: &mut Connection, tf: TaskForceId, id: CaseId) -> Result<Held> {
+    pub(crate) async fn held(
+        &self,
+        conn: &mut Connection,
+        tf: TaskForceId,
+        id: CaseId,
+    ) -> Result<Held> {
         let row = db::case(conn, tf, id).await?.ok_or(AppError::NotFound)?;
+        self.held_row(conn, tf, row).await
+    }
+
+    /// A case row with what the policy needs of it: its team, and for a victim service
+    /// provider's case the consents of the persons on it.
+    async fn held_row(&self, conn: &mut Connection, tf: TaskForceId, row: CaseRow) -> Result<Held> {
+        let id = row.case.id;
         let team = db::team(conn, tf, id).await?;
+        let (subjects, consents) = if row.case.kind == CaseKind::ServiceCase
+            || row.case.label == Label::VictimConfidential
+        {
+            let subjects = db::case_person_ids(conn, tf, id).await?;
+            let consents =
+                consent_db::scopes(conn, tf, row.case.owner_organization_id, &subjects).await?;
+            (subjects, consents)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Held {
             grants: grants_of(&team),
             row,
             team,
+            subjects,
+            consents,
         })
     }
 
@@ -210,14 +246,14 @@ impl App {
     }
 
     /// Whether the actor may `action` the resource, without auditing (for display).
-    fn may(&self, actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
+    pub(crate) fn may(&self, actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         match actor {
             Actor::System(_) => true,
             Actor::Member(p) => decide(p, action, resource, self.clock().now()).allowed,
         }
     }
 
-    async fn write_audit(
+    pub(crate) async fn write_audit(
         &self,
         tx: &mut Tx,
         actor: &Actor,
@@ -254,6 +290,8 @@ impl App {
                 trafficking_type: case.trafficking_type.code().to_owned(),
                 occurred_on: case.opened_on,
                 text,
+                category: case_category(case.kind),
+                person_id: None,
             },
         )
         .await
@@ -332,6 +370,7 @@ impl App {
                 category: None,
                 grants: &[],
                 consents: &[],
+                subjects: &[],
             },
             "new",
         )
@@ -604,12 +643,7 @@ impl App {
             .collect();
         let mut links = Vec::new();
         for (_, other) in db::linked_cases(&mut conn, tf, id).await? {
-            let other_team = db::team(&mut conn, tf, other.case.id).await?;
-            let other_held = Held {
-                grants: grants_of(&other_team),
-                row: other,
-                team: other_team,
-            };
+            let other_held = self.held_row(&mut conn, tf, other).await?;
             let c = &other_held.row.case;
             let shown = match self.decision(
                 actor,
@@ -708,25 +742,38 @@ impl App {
         }
     }
 
-    async fn person_held(
+    pub(crate) async fn person_held(
         &self,
         conn: &mut Connection,
         tf: TaskForceId,
         row: &PersonRow,
-    ) -> Result<Vec<Grant>> {
-        Ok(grants_of(&db::team(conn, tf, row.home_case_id).await?))
+    ) -> Result<PersonHeld> {
+        let grants = grants_of(&db::team(conn, tf, row.home_case_id).await?);
+        let consents = if row.person.label == Label::VictimConfidential {
+            consent_db::scopes(conn, tf, row.person.owner_organization_id, &[row.person.id]).await?
+        } else {
+            Vec::new()
+        };
+        Ok(PersonHeld { grants, consents })
     }
 
-    fn person_resource<'a>(row: &PersonRow, grants: &'a [Grant]) -> Resource<'a> {
+    /// The person as a resource of `category` (identity for their record; contact, narrative,
+    /// services or immigration for the parts kept about them).
+    pub(crate) fn person_resource<'a>(
+        row: &PersonRow,
+        held: &'a PersonHeld,
+        category: DataCategory,
+    ) -> Resource<'a> {
         Resource {
             kind: ResourceKind::Person,
             task_force_id: Some(row.person.task_force_id),
             owner: Some(row.person.owner_organization_id),
             owner_member: None,
             label: row.person.label,
-            category: Some(DataCategory::Identity),
-            grants,
-            consents: &[],
+            category: Some(category),
+            grants: &held.grants,
+            consents: &held.consents,
+            subjects: &[],
         }
     }
 
@@ -739,8 +786,8 @@ impl App {
     ) -> Result<Vec<PersonOnCase>> {
         let mut out = Vec::new();
         for (part, row) in db::case_persons(conn, tf, case).await? {
-            let grants = self.person_held(conn, tf, &row).await?;
-            let resource = Self::person_resource(&row, &grants);
+            let held_p = self.person_held(conn, tf, &row).await?;
+            let resource = Self::person_resource(&row, &held_p, DataCategory::Identity);
             out.push(PersonOnCase {
                 role: part.role,
                 person_id: row.person.id,
@@ -1002,11 +1049,11 @@ impl App {
         let row = db::person(&mut conn, tf, person)
             .await?
             .ok_or(AppError::NotFound)?;
-        let grants = self.person_held(&mut conn, tf, &row).await?;
+        let held_p = self.person_held(&mut conn, tf, &row).await?;
         self.authorize(
             actor,
             Action::Read,
-            &Self::person_resource(&row, &grants),
+            &Self::person_resource(&row, &held_p, DataCategory::Identity),
             &person.to_string(),
         )
         .await?;
@@ -1052,6 +1099,8 @@ impl App {
                 trafficking_type: String::new(),
                 occurred_on: p.created_at.date_naive(),
                 text,
+                category: Some(DataCategory::Identity),
+                person_id: Some(p.id),
             },
         )
         .await
@@ -1068,8 +1117,8 @@ impl App {
         let row = db::person(&mut conn, tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let grants = self.person_held(&mut conn, tf, &row).await?;
-        let resource = Self::person_resource(&row, &grants);
+        let held_p = self.person_held(&mut conn, tf, &row).await?;
+        let resource = Self::person_resource(&row, &held_p, DataCategory::Identity);
         self.authorize(actor, Action::Read, &resource, &id.to_string())
             .await?;
         let identifiers = db::identifiers(&mut conn, tf, id).await?;
@@ -1106,11 +1155,11 @@ impl App {
         let row = db::person(&mut conn, tf, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let grants = self.person_held(&mut conn, tf, &row).await?;
+        let held_p = self.person_held(&mut conn, tf, &row).await?;
         self.authorize(
             actor,
             Action::Update,
-            &Self::person_resource(&row, &grants),
+            &Self::person_resource(&row, &held_p, DataCategory::Identity),
             &id.to_string(),
         )
         .await?;
@@ -1148,11 +1197,11 @@ impl App {
         let row = db::person(&mut conn, tf, person)
             .await?
             .ok_or(AppError::NotFound)?;
-        let grants = self.person_held(&mut conn, tf, &row).await?;
+        let held_p = self.person_held(&mut conn, tf, &row).await?;
         self.authorize(
             actor,
             Action::Update,
-            &Self::person_resource(&row, &grants),
+            &Self::person_resource(&row, &held_p, DataCategory::Identity),
             &person.to_string(),
         )
         .await?;
@@ -1238,6 +1287,8 @@ impl App {
                 trafficking_type: held.row.case.trafficking_type.code().to_owned(),
                 occurred_on: note.created_at.date_naive(),
                 text: note.body.clone(),
+                category: Some(DataCategory::Narrative),
+                person_id: None,
             },
         )
         .await?;

@@ -111,6 +111,7 @@ fn tip_resource(tip: &Tip) -> Resource<'static> {
         category: Some(DataCategory::Narrative),
         grants: &[],
         consents: &[],
+        subjects: &[],
     }
 }
 
@@ -124,6 +125,7 @@ fn screening_resource(s: &Screening) -> Resource<'static> {
         category: Some(DataCategory::Identity),
         grants: &[],
         consents: &[],
+        subjects: &[],
     }
 }
 
@@ -181,6 +183,8 @@ impl App {
                     .occurred_on
                     .unwrap_or_else(|| tip.received_at.date_naive()),
                 text: format!("{} {} {}", tip.reference, tip.place, narrative),
+                category: None,
+                person_id: None,
             },
         )
         .await

@@ -93,6 +93,34 @@ pub enum ResourceKind {
     ThreatModel,
     /// Outreach plans made from a finding, their activities, and the focus industries.
     OutreachPlan,
+    /// A survivor's consent to share (or a disclosure under a legal mandate), kept by the
+    /// organization that recorded it.
+    Consent,
+    /// A referral of a person to another organization or to a region's navigators: seen by the
+    /// sender, the recipient and the region's navigators; a community partner sees their own.
+    Referral,
+    /// Referral metadata across a region or the task force (need, urgency, ages, status,
+    /// outcomes; never who the person is): the navigators' and coordinator's dashboards.
+    ReferralReport,
+    /// Services delivered to a person and their service plan (victim-confidential when a victim
+    /// service provider holds them).
+    Service,
+    /// The one shared interview record of a survivor; partners read it only under consent.
+    Interview,
+    /// Case reviews (multidisciplinary team meetings): agenda, attendance, decisions, action
+    /// items. Each case on the agenda is still shown only as its own policy allows.
+    CaseReview,
+    /// A member's own notifications (in-app inbox).
+    Notification,
+    /// Planned operations for event deconfliction (law-enforcement sensitive).
+    Operation,
+    /// Deconfliction pointers: target hits and operation conflicts between two agencies,
+    /// each seen by both parties and carrying only who to contact.
+    Deconfliction,
+    /// Possible duplicate person records and their review (confirm, reject, merge).
+    PersonMatch,
+    /// Unduplicated victim counts for reports (aggregates; matching only under consent).
+    VictimCount,
 }
 
 impl ResourceKind {
@@ -118,6 +146,17 @@ impl ResourceKind {
         ResourceKind::ThreatData,
         ResourceKind::ThreatModel,
         ResourceKind::OutreachPlan,
+        ResourceKind::Consent,
+        ResourceKind::Referral,
+        ResourceKind::ReferralReport,
+        ResourceKind::Service,
+        ResourceKind::Interview,
+        ResourceKind::CaseReview,
+        ResourceKind::Notification,
+        ResourceKind::Operation,
+        ResourceKind::Deconfliction,
+        ResourceKind::PersonMatch,
+        ResourceKind::VictimCount,
     ];
 
     pub fn code(self) -> &'static str {
@@ -143,6 +182,17 @@ impl ResourceKind {
             ResourceKind::ThreatData => "threat_data",
             ResourceKind::ThreatModel => "threat_model",
             ResourceKind::OutreachPlan => "outreach_plan",
+            ResourceKind::Consent => "consent",
+            ResourceKind::Referral => "referral",
+            ResourceKind::ReferralReport => "referral_report",
+            ResourceKind::Service => "service",
+            ResourceKind::Interview => "interview",
+            ResourceKind::CaseReview => "case_review",
+            ResourceKind::Notification => "notification",
+            ResourceKind::Operation => "operation",
+            ResourceKind::Deconfliction => "deconfliction",
+            ResourceKind::PersonMatch => "person_match",
+            ResourceKind::VictimCount => "victim_count",
         }
     }
 }
@@ -213,6 +263,44 @@ pub enum DataCategory {
     Counting,
 }
 
+impl DataCategory {
+    pub const ALL: &'static [DataCategory] = &[
+        DataCategory::Identity,
+        DataCategory::Contact,
+        DataCategory::Narrative,
+        DataCategory::Services,
+        DataCategory::Immigration,
+        DataCategory::Counting,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DataCategory::Identity => "identity",
+            DataCategory::Contact => "contact",
+            DataCategory::Narrative => "narrative",
+            DataCategory::Services => "services",
+            DataCategory::Immigration => "immigration",
+            DataCategory::Counting => "counting",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.code() == code.trim())
+    }
+
+    /// What the category covers, in the words a survivor is told.
+    pub fn words(self) -> &'static str {
+        match self {
+            DataCategory::Identity => "Identity (name, date of birth, identifiers)",
+            DataCategory::Contact => "Contact details",
+            DataCategory::Narrative => "Their story (notes and interview)",
+            DataCategory::Services => "Services and service plan",
+            DataCategory::Immigration => "Immigration matters",
+            DataCategory::Counting => "Counting in reports (matching to avoid double counting)",
+        }
+    }
+}
+
 /// Access granted on a record to another organization or to one member (a case team).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
@@ -226,10 +314,14 @@ pub enum Grantee {
     Member(MemberId),
 }
 
-/// A survivor's consent as the policy needs it.
+/// A survivor's consent as the policy needs it: whose it is, to which organizations (and, when
+/// narrowed, to which roles in them), for which data categories, and when it is live.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsentScope {
+    pub person: PersonId,
     pub recipients: Vec<OrganizationId>,
+    /// Empty: every member of a recipient organization; else only members holding one of these.
+    pub roles: Vec<Role>,
     pub categories: Vec<DataCategory>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
@@ -237,17 +329,23 @@ pub struct ConsentScope {
 }
 
 impl ConsentScope {
-    /// Live at `now` and covering `organization` for `category`.
-    pub fn covers(
-        &self,
-        organization: OrganizationId,
-        category: DataCategory,
-        now: DateTime<Utc>,
-    ) -> bool {
+    /// Live at `now` (from its start, before its end and its revocation).
+    pub fn live(&self, now: DateTime<Utc>) -> bool {
         self.valid_from <= now
             && self.valid_until.is_none_or(|end| now < end)
             && self.revoked_at.is_none_or(|revoked| now < revoked)
-            && self.recipients.contains(&organization)
+    }
+
+    /// Live at `now` and covering `principal` (organization and role) for `category`.
+    pub fn covers(
+        &self,
+        principal: &Principal,
+        category: DataCategory,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.live(now)
+            && self.recipients.contains(&principal.organization_id)
+            && (self.roles.is_empty() || self.roles.iter().any(|r| principal.holds(*r)))
             && self.categories.contains(&category)
     }
 }
@@ -289,7 +387,11 @@ pub struct Resource<'a> {
     /// The data category of the content (for consent checks).
     pub category: Option<DataCategory>,
     pub grants: &'a [Grant],
+    /// The survivors' consents that may open a victim-confidential record.
     pub consents: &'a [ConsentScope],
+    /// The persons the record is about, each of whose consent it needs (empty: any consent
+    /// passed in `consents` will do, as for a record about one person).
+    pub subjects: &'a [PersonId],
 }
 
 impl<'a> Resource<'a> {
@@ -304,6 +406,7 @@ impl<'a> Resource<'a> {
             category: None,
             grants: &[],
             consents: &[],
+            subjects: &[],
         }
     }
 }
@@ -579,10 +682,116 @@ pub const ROLE_PERMISSIONS: &[Permission] = &[
     p(R::Prosecutor, K::OutreachPlan, READ, Reach::TaskForce),
     p(R::Advocate, K::OutreachPlan, READ, Reach::TaskForce),
     p(R::Navigator, K::OutreachPlan, READ, Reach::TaskForce),
+    // Sharing (C4, C7). Consents are kept by the organization that recorded them. Referrals are
+    // seen by their sender, their recipient and the region's navigators (team grants on the
+    // referral); a community partner sees the status of their own. Navigators and the
+    // coordinator see referral metadata across their region or the task force, never who the
+    // person is.
+    p(R::Advocate, K::Consent, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Consent, WRITE, Reach::TaskForce),
+    p(R::Investigator, K::Consent, WRITE, Reach::TaskForce),
+    p(R::Prosecutor, K::Consent, WRITE, Reach::TaskForce),
+    p(R::Advocate, K::Referral, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Referral, WRITE, Reach::TaskForce),
+    p(R::Investigator, K::Referral, WRITE, Reach::TaskForce),
+    p(R::Prosecutor, K::Referral, WRITE, Reach::TaskForce),
+    p(
+        R::Navigator,
+        K::Referral,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::CommunityPartner,
+        K::Referral,
+        &[List, Read, Create],
+        Reach::Own,
+    ),
+    p(
+        R::Navigator,
+        K::ReferralReport,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Coordinator,
+        K::ReferralReport,
+        &[List, Read, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Advocate, K::Service, CASE_WORK, Reach::TaskForce),
+    p(R::Supervisor, K::Service, CASE_WORK, Reach::TaskForce),
+    p(R::Investigator, K::Service, READ, Reach::TaskForce),
+    p(R::Prosecutor, K::Service, READ, Reach::TaskForce),
+    p(R::Advocate, K::Interview, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Interview, WRITE, Reach::TaskForce),
+    p(R::Investigator, K::Interview, WRITE, Reach::TaskForce),
+    p(R::Prosecutor, K::Interview, WRITE, Reach::TaskForce),
+    p(R::Coordinator, K::CaseReview, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::CaseReview, WRITE, Reach::TaskForce),
+    p(R::Investigator, K::CaseReview, WRITE, Reach::TaskForce),
+    p(R::Prosecutor, K::CaseReview, WRITE, Reach::TaskForce),
+    p(R::Advocate, K::CaseReview, WRITE, Reach::TaskForce),
+    p(R::Navigator, K::CaseReview, READ, Reach::TaskForce),
+    // Deconfliction (C5): law enforcement plans operations and works the pointers; the
+    // supervisor (the commander) also exempts operations and decides on do-not-disclose hits.
+    p(R::Investigator, K::Operation, WRITE, Reach::TaskForce),
+    p(R::Supervisor, K::Operation, CASE_WORK, Reach::TaskForce),
+    p(
+        R::Investigator,
+        K::Deconfliction,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Supervisor,
+        K::Deconfliction,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Investigator,
+        K::PersonMatch,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Prosecutor,
+        K::PersonMatch,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Advocate,
+        K::PersonMatch,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Supervisor,
+        K::PersonMatch,
+        &[List, Read, Update],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Coordinator,
+        K::VictimCount,
+        &[Read, Export],
+        Reach::TaskForce,
+    ),
+    p(
+        R::Analyst,
+        K::VictimCount,
+        &[Read, Export],
+        Reach::TaskForce,
+    ),
+    p(R::Supervisor, K::VictimCount, &[Read], Reach::TaskForce),
 ];
 
 /// Every member may keep their own API tokens, whatever their role.
 const OWN_TOKENS: &[Action] = &[List, Read, Create, Delete];
+/// Every member reads their own notifications and marks them read.
+const OWN_INBOX: &[Action] = &[List, Read, Update];
 
 /// The permission rows of one role for one kind (the table, plus own tokens for every role).
 pub fn permissions(role: Role, kind: ResourceKind) -> impl Iterator<Item = Permission> {
@@ -595,7 +804,11 @@ pub fn permissions(role: Role, kind: ResourceKind) -> impl Iterator<Item = Permi
             actions: perm.actions,
             reach: perm.reach,
         });
-    let own = (kind == K::ApiToken).then(|| p(role, K::ApiToken, OWN_TOKENS, Reach::Own));
+    let own = match kind {
+        K::ApiToken => Some(p(role, kind, OWN_TOKENS, Reach::Own)),
+        K::Notification => Some(p(role, kind, OWN_INBOX, Reach::Own)),
+        _ => None,
+    };
     table.chain(own)
 }
 
@@ -681,10 +894,17 @@ fn label_allows(principal: &Principal, resource: &Resource<'_>, now: DateTime<Ut
         }
         Label::VictimConfidential => {
             let consented = resource.category.is_some_and(|c| {
-                resource
-                    .consents
-                    .iter()
-                    .any(|consent| consent.covers(principal.organization_id, c, now))
+                let covered = |person: Option<PersonId>| {
+                    resource.consents.iter().any(|consent| {
+                        person.is_none_or(|p| consent.person == p)
+                            && consent.covers(principal, c, now)
+                    })
+                };
+                if resource.subjects.is_empty() {
+                    covered(None)
+                } else {
+                    resource.subjects.iter().all(|p| covered(Some(*p)))
+                }
             });
             if resource.owner == Some(principal.organization_id) {
                 Decision::allow(
@@ -726,6 +946,10 @@ pub struct Visibility {
     pub law_enforcement_excluded: bool,
     /// Team grants run to the end of their last day: a grant is live while `until >= today`.
     pub today: chrono::NaiveDate,
+    /// The moment of access, at which a consent must be live.
+    pub now: DateTime<Utc>,
+    /// The principal's roles in the acting organization (a consent may name roles).
+    pub roles: Vec<Role>,
 }
 
 impl Visibility {
@@ -759,6 +983,8 @@ impl Visibility {
                 OrganizationKind::VictimServiceProvider | OrganizationKind::CommunityPartner
             ),
             today: now.date_naive(),
+            now,
+            roles: principal.roles.clone(),
         })
     }
 }

@@ -78,4 +78,30 @@ id_type!(
     OutreachPlanId,
     /// An activity of an outreach plan.
     OutreachActivityId,
+    /// A survivor's consent to share (or a disclosure under a legal mandate).
+    ConsentId,
+    /// A notification in a member's inbox.
+    NotificationId,
+    /// A message waiting in (or sent from) the e-mail outbox.
+    OutboxId,
+    /// A referral of a person from one organization to another (or to a region).
+    ReferralId,
+    /// One service delivered to a person.
+    ServiceId,
+    /// A goal of a person's service plan.
+    ServiceGoalId,
+    /// The shared interview record of a survivor.
+    InterviewId,
+    /// A case review (multidisciplinary team meeting).
+    CaseReviewId,
+    /// A case on a case review's agenda.
+    ReviewItemId,
+    /// A planned operation (event deconfliction).
+    OperationId,
+    /// A conflict between two planned operations.
+    OperationConflictId,
+    /// A target-deconfliction hit between two agencies' identifiers.
+    DeconflictionHitId,
+    /// A possible duplicate pair of person records, and its review.
+    PersonMatchId,
 );

@@ -7,9 +7,11 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod consent;
 pub mod identity;
 pub mod ids;
 pub mod intake;
+pub mod notifications;
 pub mod passkeys;
 pub mod reference;
 pub mod screening;

@@ -233,6 +233,8 @@ pub async fn list_cases(
             owner: "c.owner_organization_id",
             label: "c.label",
             case: "c.id",
+            category: "(CASE WHEN c.kind = 'service_case' THEN 'services' END)",
+            person: "NULL",
         },
     );
     let mut filters = String::new();
@@ -550,6 +552,22 @@ pub async fn add_case_person(
         .await
         .map_err(|e| StoreError::unique(e, "person_id"))?;
     Ok(())
+}
+
+/// The ids of the people on a case.
+pub async fn case_person_ids(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    case: CaseId,
+) -> Result<Vec<PersonId>> {
+    sqlx::query("SELECT person_id FROM case_persons WHERE task_force_id = $1 AND case_id = $2 ORDER BY person_id")
+        .bind(tf.to_string())
+        .bind(case.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok(PersonId(row.uuid("person_id")?)))
+        .collect()
 }
 
 /// The people on a case with their parts, and each person's home case.

@@ -7,7 +7,7 @@ use crate::visibility::{visible, Columns, Query};
 use crate::{Result, Tx};
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
-use taskforce_domain::access::{Label, ResourceKind, Visibility};
+use taskforce_domain::access::{DataCategory, Label, ResourceKind, Visibility};
 use taskforce_domain::*;
 
 /// A record to index: `text` is the words to make searchable (the app turns them into tokens).
@@ -26,6 +26,10 @@ pub struct SearchEntry {
     pub trafficking_type: String,
     pub occurred_on: NaiveDate,
     pub text: String,
+    /// The data category a consent must cover for another organization to find it.
+    pub category: Option<DataCategory>,
+    /// The person it is about (else the persons on its case).
+    pub person_id: Option<PersonId>,
 }
 
 /// Writes (or replaces) an entry with its tokens, space-separated.
@@ -35,7 +39,7 @@ pub async fn put(tx: &mut Tx, entry: &SearchEntry, tokens: &str) -> Result<()> {
         .bind(&entry.doc_id)
         .execute(tx.conn())
         .await?;
-    sqlx::query("INSERT INTO search_docs (doc_id, task_force_id, doc_kind, resource_kind, case_id, owner_organization_id, label, status, trafficking_type, occurred_on, terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    sqlx::query("INSERT INTO search_docs (doc_id, task_force_id, doc_kind, resource_kind, case_id, owner_organization_id, label, status, trafficking_type, occurred_on, terms, category, person_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
         .bind(&entry.doc_id)
         .bind(entry.task_force_id.to_string())
         .bind(entry.doc_kind)
@@ -47,6 +51,8 @@ pub async fn put(tx: &mut Tx, entry: &SearchEntry, tokens: &str) -> Result<()> {
         .bind(&entry.trafficking_type)
         .bind(entry.occurred_on.format("%Y-%m-%d").to_string())
         .bind(tokens)
+        .bind(entry.category.map(DataCategory::code))
+        .bind(entry.person_id.map(|p| p.to_string()))
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -121,6 +127,8 @@ pub async fn search(
             owner: "d.owner_organization_id",
             label: "d.label",
             case: "d.case_id",
+            category: "d.category",
+            person: "d.person_id",
         },
     );
     let mut filters = String::new();

@@ -221,7 +221,9 @@ fn victim_confidential_opens_only_under_a_live_covering_consent() {
                    categories: Vec<DataCategory>,
                    until: Option<i64>,
                    revoked: Option<i64>| ConsentScope {
+        person: PersonId(uuid::Uuid::from_u128(77)),
         recipients,
+        roles: vec![],
         categories,
         valid_from: now() - chrono::Duration::days(30),
         valid_until: until.map(|d| now() + chrono::Duration::days(d)),
@@ -427,4 +429,42 @@ fn a_victim_service_providers_screening_is_confidential() {
         ..principal(&[Role::Advocate], OrganizationKind::VictimServiceProvider)
     };
     assert!(decide(&advocate, Action::Read, &screening, now()).allowed);
+}
+
+#[test]
+fn a_consent_narrowed_to_roles_and_a_record_about_several_people_need_each_consent() {
+    let (ana, ben) = (PersonId(Uuid::from_u128(1)), PersonId(Uuid::from_u128(2)));
+    let scope = |person, roles: Vec<Role>| ConsentScope {
+        person,
+        recipients: vec![ORG],
+        roles,
+        categories: vec![DataCategory::Services],
+        valid_from: now() - chrono::Duration::days(1),
+        valid_until: Some(now() + chrono::Duration::days(1)),
+        revoked_at: None,
+    };
+    let prosecutor = principal(&[Role::Prosecutor], OrganizationKind::StateProsecutor);
+    let read = |consents: &[ConsentScope], subjects: &[PersonId]| {
+        let record = Resource {
+            consents,
+            subjects,
+            category: Some(DataCategory::Services),
+            ..labelled(Label::VictimConfidential, OTHER_ORG)
+        };
+        decide(&prosecutor, Action::Read, &record, now()).allowed
+    };
+    assert!(read(&[scope(ana, vec![Role::Prosecutor])], &[ana]));
+    assert!(
+        !read(&[scope(ana, vec![Role::Investigator])], &[ana]),
+        "narrowed to another role"
+    );
+    assert!(
+        !read(&[scope(ana, vec![])], &[ana, ben]),
+        "one of two people consented"
+    );
+    assert!(read(&[scope(ana, vec![]), scope(ben, vec![])], &[ana, ben]));
+    assert!(
+        !read(&[scope(ben, vec![])], &[ana]),
+        "another person's consent"
+    );
 }

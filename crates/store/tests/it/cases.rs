@@ -110,6 +110,9 @@ async fn case(
             trafficking_type: "unknown".into(),
             occurred_on: now().date_naive(),
             text: String::new(),
+            category: (kind == CaseKind::ServiceCase)
+                .then_some(taskforce_domain::access::DataCategory::Services),
+            person_id: None,
         },
         &format!("common {word}"),
     )
@@ -344,6 +347,7 @@ async fn lists_and_search_show_exactly_what_the_policy_allows() {
                         category: None,
                         grants,
                         consents: &[],
+                        subjects: &[],
                     };
                     decide(p, Action::List, &resource, now()).allowed
                 })

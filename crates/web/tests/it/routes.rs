@@ -1161,6 +1161,7 @@ fn check(
         category,
         grants: &[],
         consents: &[],
+        subjects: &[],
     };
     let allowed = match route.needs {
         Policy(kind, action) => policy_allows(principal, kind, action, now),
