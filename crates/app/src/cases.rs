@@ -159,6 +159,8 @@ pub struct PersonView {
     pub home_case_id: CaseId,
     pub identifiers: Vec<Identifier>,
     pub may_update: bool,
+    /// Whether the reader's organization keeps this person's consents (their holder).
+    pub may_keep_consent: bool,
 }
 
 /// One search result: what it is, where it leads, and its words around the match.
@@ -1121,8 +1123,26 @@ impl App {
         let resource = Self::person_resource(&row, &held_p, DataCategory::Identity);
         self.authorize(actor, Action::Read, &resource, &id.to_string())
             .await?;
-        let identifiers = db::identifiers(&mut conn, tf, id).await?;
+        // Phones, e-mails and addresses are contact details: a consent that opens who the
+        // person is does not open how to reach them unless it also covers contact.
+        let contact = self.may(
+            actor,
+            Action::Read,
+            &Self::person_resource(&row, &held_p, DataCategory::Contact),
+        );
+        let identifiers = db::identifiers(&mut conn, tf, id)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                contact
+                    || !matches!(
+                        i.kind,
+                        IdentifierKind::Phone | IdentifierKind::Email | IdentifierKind::Address
+                    )
+            })
+            .collect();
         let may_update = self.may(actor, Action::Update, &resource);
+        let may_keep_consent = self.may(actor, Action::Create, &Self::consent_resource(&row));
         drop(conn);
         let mut tx = self.store().begin().await?;
         self.write_audit(
@@ -1140,6 +1160,7 @@ impl App {
             home_case_id: row.home_case_id,
             identifiers,
             may_update,
+            may_keep_consent,
         })
     }
 

@@ -24,7 +24,7 @@ pub struct ConsentView {
 
 impl App {
     /// The consent record of a person as a resource: kept by the person's holder only.
-    fn consent_resource(row: &PersonRow) -> Resource<'static> {
+    pub(crate) fn consent_resource(row: &PersonRow) -> Resource<'static> {
         Resource {
             owner: Some(row.person.owner_organization_id),
             label: Label::Organization,
@@ -141,6 +141,14 @@ impl App {
         version: i64,
         reason: &str,
     ) -> Result<Consent> {
+        // The role first, so that a caller who may revoke no consent learns nothing of ids.
+        self.authorize(
+            actor,
+            Action::Update,
+            &Resource::in_task_force(ResourceKind::Consent, tf),
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         let consent = db::get(&mut conn, tf, id)
             .await?
@@ -211,20 +219,6 @@ impl App {
             consent,
         })
         .collect())
-    }
-
-    /// Whether the actor may keep consents for this person (to offer the form).
-    pub async fn may_record_consent(
-        &self,
-        actor: &Actor,
-        tf: TaskForceId,
-        person: PersonId,
-    ) -> Result<bool> {
-        let mut conn = self.store().conn().await?;
-        let row = case_db::person(&mut conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        Ok(self.may(actor, Action::Create, &Self::consent_resource(&row)))
     }
 
     /// The task force's longest consent, in days.

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use taskforce_app::{demo, App, RelyingParty, SystemClock};
+use taskforce_app::{demo, App, Mailer, RelyingParty, SystemClock};
 use taskforce_domain::identity::SecuritySettings;
 use taskforce_store::{DatabaseUrl, Store};
 use taskforce_web::WebConfig;
@@ -121,6 +121,21 @@ struct WebArgs {
     /// Serve /healthz and /metrics on this separate address only (e.g. an internal interface).
     #[arg(long, env = "TASKFORCE_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// Where notification e-mail goes: smtp://USER:PASS@HOST:587?tls=required, smtps://…, or
+    /// file:///FOLDER (one .eml file per message). Without it, e-mail waits in the outbox.
+    #[arg(long, env = "TASKFORCE_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of notification e-mail.
+    #[arg(
+        long,
+        env = "TASKFORCE_MAIL_FROM",
+        default_value = "Taskforce <taskforce@localhost>"
+    )]
+    mail_from: String,
+    /// Seconds between runs of the background work (consent-expiry notices, overdue referrals,
+    /// the e-mail outbox).
+    #[arg(long, env = "TASKFORCE_WORK_EVERY", default_value_t = 60)]
+    work_every: u64,
     /// The system-use notice shown before sign-in.
     #[arg(long, env = "TASKFORCE_BANNER")]
     banner: Option<String>,
@@ -307,6 +322,8 @@ struct WebOptions {
     settings: SecuritySettings,
     /// Checked already (see [`relying_party`]).
     public_url: Option<String>,
+    mailer: Option<Arc<Mailer>>,
+    work_every: std::time::Duration,
 }
 
 fn address(flag: &str, text: &str) -> Result<SocketAddr> {
@@ -353,12 +370,23 @@ fn web_options(args: &WebArgs) -> Result<WebOptions> {
     if let Some(url) = &public_url {
         relying_party(url)?;
     }
+    let mailer = args
+        .smtp_url
+        .as_deref()
+        .map(|url| Mailer::from_url(url, &args.mail_from).map(Arc::new))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if !(1..=3600).contains(&args.work_every) {
+        bail!("work-every: must be between 1 and 3600 seconds");
+    }
     Ok(WebOptions {
         listen,
         tls,
         metrics_listen,
         settings,
         public_url,
+        mailer,
+        work_every: std::time::Duration::from_secs(args.work_every),
     })
 }
 
@@ -410,7 +438,29 @@ pub(crate) fn entropy() -> [u8; 32] {
     seed
 }
 
+/// Runs the background work every `web.work_every` until the process ends. Every step claims
+/// its rows in the database, so several instances can run it side by side.
+fn spawn_background_work(app: &App, web: &WebOptions) {
+    let app = app.clone();
+    let mailer = web.mailer.clone();
+    let every = web.work_every;
+    if mailer.is_none() {
+        tracing::info!("no --smtp-url: notification e-mail waits in the outbox");
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.run_due_work(mailer.as_deref()).await {
+                tracing::error!(error = %e, "background work failed; it runs again shortly");
+            }
+        }
+    });
+}
+
 async fn serve(app: App, web: &WebOptions, what: &str) -> Result<()> {
+    spawn_background_work(&app, web);
     let config = WebConfig {
         tls: web.tls.is_some(),
         telemetry: web.metrics_listen.is_none(),

@@ -6,6 +6,7 @@ mod cases;
 mod intake;
 mod passkeys;
 mod session;
+mod sharing;
 mod structure;
 mod threat;
 
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(intake::routes())
         .merge(threat::routes())
+        .merge(sharing::routes())
 }

@@ -1920,6 +1920,15 @@ async fn person_page(
             vec![Cell::link("Open the case", case_href(p.home_case_id))],
         ),
     ];
+    if p.may_keep_consent {
+        rows.push(Row::new(
+            "Consent to share",
+            vec![Cell::link(
+                "Consents on record, and record a new one",
+                format!("/persons/{}/consents", person.id),
+            )],
+        ));
+    }
     rows.push(Row::new(
         "Identifiers",
         p.identifiers

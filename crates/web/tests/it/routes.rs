@@ -30,6 +30,8 @@ pub enum Needs {
     Case(Action),
     /// A member the policy lets do this to the probe person (the case's label and team).
     Person(Action),
+    /// A member who may read the probe person and do this to the consents their holder keeps.
+    Consent(Action),
 }
 
 pub struct Route {
@@ -47,7 +49,7 @@ const fn route(method: &'static str, path: &'static str, needs: Needs) -> Route 
 }
 
 use Action::{Create, Export, List, Read, Share, Update};
-use Needs::{AnyCase, Case, NewCase, Pending, Person, Policy, Public, SignedIn};
+use Needs::{AnyCase, Case, Consent, NewCase, Pending, Person, Policy, Public, SignedIn};
 use ResourceKind as K;
 
 /// The route table. A route added to the router must be added here (the test below fails
@@ -273,6 +275,17 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/cases/{id}/attachments/{attachment}", Case(Read)),
     route("GET", "/persons/{id}", Person(Read)),
     route("GET", "/search", AnyCase(Read)),
+    // Consent and the inbox (C4, C7).
+    route("GET", "/persons/{id}/consents", Consent(List)),
+    route("POST", "/persons/{id}/consents", Consent(Create)),
+    route(
+        "POST",
+        "/persons/{id}/consents/{consent}/revoke",
+        Consent(Update),
+    ),
+    route("GET", "/inbox", SignedIn),
+    route("POST", "/inbox/read", SignedIn),
+    route("POST", "/inbox/{id}/read", SignedIn),
     route("GET", "/api/v1/cases", AnyCase(List)),
     route("POST", "/api/v1/cases", NewCase),
     route("GET", "/api/v1/cases/{id}", Case(Read)),
@@ -284,6 +297,15 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/persons/{id}", Person(Read)),
     route("POST", "/api/v1/persons/{id}/identifiers", Person(Update)),
     route("GET", "/api/v1/search", AnyCase(Read)),
+    route("GET", "/api/v1/persons/{id}/consents", Consent(List)),
+    route("POST", "/api/v1/persons/{id}/consents", Consent(Create)),
+    route(
+        "POST",
+        "/api/v1/consents/{id}/revoke",
+        Policy(K::Consent, Update),
+    ),
+    route("GET", "/api/v1/notifications", SignedIn),
+    route("POST", "/api/v1/notifications/{id}/read", SignedIn),
     // The JSON API and its description.
     route("GET", "/api/openapi.json", SignedIn),
     route("GET", "/api/v1/task-forces", Policy(K::TaskForce, List)),
@@ -872,7 +894,11 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         version
     };
     // No such tip: a caller the policy lets through learns only that it does not exist.
-    let id = if route.path.contains("/tips/{id}") {
+    let id = if route.path.contains("/tips/{id}")
+        || route.path.starts_with("/inbox/{id}")
+        || route.path.contains("/notifications/{id}")
+        || route.path.contains("/consents/{id}")
+    {
         UNKNOWN.to_owned()
     } else {
         id
@@ -886,6 +912,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{charge}", UNKNOWN)
         .replace("{grant}", UNKNOWN)
         .replace("{attachment}", UNKNOWN)
+        .replace("{consent}", UNKNOWN)
         .replace("{member}", &ids.no_account)
         .replace("{*path}", "app.css")
         // North Dakota has no threat data: a finding there does not exist.
@@ -934,6 +961,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             }
             "/api/v1/cases/{id}/charges" => r#"{"statute": ""}"#,
             "/api/v1/persons/{id}/identifiers" => r#"{"kind": "phone", "value": "12"}"#,
+            "/api/v1/persons/{id}/consents" => r#"{"purpose": ""}"#,
+            "/api/v1/consents/{id}/revoke" => r#"{"reason": ""}"#,
+            "/api/v1/notifications/{id}/read" => "{}",
             "/api/v1/task-forces/{tf}/tips" => r#"{"narrative": ""}"#,
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
@@ -948,10 +978,13 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             },
         };
         probe.body = Some(body.to_owned());
-        if method == "PUT" || route.path.ends_with("/triage") {
+        if method == "PUT" || route.path.ends_with("/triage") || route.path.ends_with("/revoke") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") {
+        probe.ok = if route.path.contains("/tips/{id}")
+            || route.path.contains("/consents/{id}")
+            || route.path.contains("/notifications/{id}")
+        {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -960,7 +993,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     }
     // A form with nothing but its CSRF token: an allowed caller is told what is missing.
     probe.ok = match route.path {
-        "/sign-out" | "/sign-out/everywhere" => StatusCode::SEE_OTHER,
+        "/sign-out" | "/sign-out/everywhere" | "/inbox/read" => StatusCode::SEE_OTHER,
+        // No such notification.
+        "/inbox/{id}/read" => StatusCode::NOT_FOUND,
         // Nothing to act on: the member has no account, the token does not exist.
         p if p.starts_with("/admin/accounts/") && !p.ends_with("/create") => StatusCode::NOT_FOUND,
         "/account/tokens/{id}/revoke" | "/account/security-keys/{id}/remove" => {
@@ -1193,6 +1228,22 @@ fn check(
                 now,
             )
             .allowed
+        }
+        Consent(action) => {
+            decide(
+                principal,
+                Read,
+                &case(K::Person, ids.case.label, Some(DataCategory::Identity)),
+                now,
+            )
+            .allowed
+                && decide(
+                    principal,
+                    action,
+                    &case(K::Consent, Label::Organization, None),
+                    now,
+                )
+                .allowed
         }
         _ => true,
     };

@@ -5,7 +5,7 @@ use crate::harness::*;
 use axum::http::{Method, StatusCode};
 use std::collections::BTreeSet;
 
-/// The routes `api.rs` (nested under /api/v1) and `api_cases.rs` (full paths) declare, as
+/// The routes `api.rs` (nested under /api/v1) and every `api_*.rs` (full paths) declare, as
 /// (METHOD, path), read from their source so that a route added without being described fails
 /// this test.
 fn declared_api_routes() -> BTreeSet<(String, String)> {
@@ -18,24 +18,18 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
         .expect("fn routes in api.rs"),
         "/api/v1",
     );
-    out.extend(routes_in(
-        between(
-            include_str!("../../src/api_cases.rs"),
-            "pub fn routes()",
-            "\n}",
-        )
-        .expect("fn routes in api_cases.rs"),
-        "",
-    ));
-    out.extend(routes_in(
-        between(
-            include_str!("../../src/api_intake.rs"),
-            "pub fn routes()",
-            "\n}",
-        )
-        .expect("fn routes in api_intake.rs"),
-        "",
-    ));
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(&src).expect("the web crate's src") {
+        let path = entry.expect("a file").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with("api_") && name.ends_with(".rs") {
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            out.extend(routes_in(
+                between(&text, "pub fn routes()", "\n}").expect("fn routes in an api_ file"),
+                "",
+            ));
+        }
+    }
     out
 }
 
@@ -76,11 +70,9 @@ async fn openapi_describes_every_route_the_api_serves() {
         }
     }
     let declared = declared_api_routes();
-    assert_eq!(
-        declared.len(),
-        42,
-        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes: {declared:?}"
-    );
+    // The source parser finds at least the routes that were there when this was written
+    // (12 structure paths with 2 methods each, 11 case routes, 7 intake routes).
+    assert!(declared.len() >= 42, "{declared:?}");
     assert_eq!(documented, declared);
 
     // Every schema a path refers to is defined.
