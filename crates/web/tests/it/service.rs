@@ -21,7 +21,10 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     for entry in std::fs::read_dir(&src).expect("the web crate's src") {
         let path = entry.expect("a file").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.starts_with("api_") && name.ends_with(".rs") {
             let text = std::fs::read_to_string(&path).expect("readable source");
             out.extend(routes_in(
