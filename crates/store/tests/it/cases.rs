@@ -582,3 +582,380 @@ async fn links_persons_and_filters_round_trip() {
     })
     .await;
 }
+
+/// A consent as the holder records it, for the SQL form of the rule to read.
+#[allow(clippy::too_many_arguments)]
+async fn consent(
+    store: &Store,
+    tf: TaskForceId,
+    n: u128,
+    person: PersonId,
+    holder: OrganizationId,
+    recorded_by: MemberId,
+    recipients: &[OrganizationId],
+    roles: &[Role],
+    categories: &[DataCategory],
+    days: (i64, i64),
+    revoked: bool,
+) {
+    use taskforce_domain::consent::{Consent, ConsentMethod};
+    let day = chrono::Duration::days(1);
+    let c = Consent {
+        id: ConsentId(id(n)),
+        task_force_id: tf,
+        person_id: person,
+        holder_organization_id: holder,
+        recipients: recipients.to_vec(),
+        roles: roles.to_vec(),
+        categories: categories.to_vec(),
+        purpose: "test".into(),
+        method: ConsentMethod::Written,
+        legal_basis: String::new(),
+        recorded_by,
+        recorded_by_name: String::new(),
+        valid_from: now() + day * days.0 as i32,
+        valid_until: now() + day * days.1 as i32,
+        revoked_at: None,
+        revoked_by: None,
+        revocation_reason: String::new(),
+        created_at: now(),
+        version: 1,
+    };
+    let mut tx = store.begin().await.expect("begin");
+    taskforce_store::consent::insert(&mut tx, &c)
+        .await
+        .expect("consent");
+    if revoked {
+        taskforce_store::consent::revoke(
+            &mut tx,
+            tf,
+            c.id,
+            1,
+            now() - chrono::Duration::hours(1),
+            recorded_by,
+            "asked to stop",
+        )
+        .await
+        .expect("revoke");
+    }
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn consents_open_victim_confidential_rows_in_sql_exactly_as_the_policy_does() {
+    each_backend(|db| async move {
+        let store = db.store().await;
+        let tf = task_force(&store, 1, "NY", &["36121"]).await;
+        use OrganizationKind as O;
+        let police = organization(&store, tf, 10, "County Sheriff", O::LocalLawEnforcement).await;
+        let shelter = organization(&store, tf, 12, "Safe Harbor", O::VictimServiceProvider).await;
+        let other_shelter =
+            organization(&store, tf, 16, "Another Shelter", O::VictimServiceProvider).await;
+        let da = organization(&store, tf, 13, "District Attorney", O::StateProsecutor).await;
+        let detective = member(&store, tf, police, 20, Role::Investigator).await;
+        let advocate = member(&store, tf, shelter, 22, Role::Advocate).await;
+        let other_advocate = member(&store, tf, other_shelter, 26, Role::Advocate).await;
+        let prosecutor = member(&store, tf, da, 23, Role::Prosecutor).await;
+        use DataCategory as D;
+        // Each service case and the consents of the persons on it, as (persons, consents):
+        // a consent is (recipients, roles, categories, (from, until) in days, revoked, holder).
+        type Spec = (
+            &'static [OrganizationId],
+            &'static [Role],
+            &'static [DataCategory],
+            (i64, i64),
+            bool,
+            bool,
+        );
+        let live: (i64, i64) = (-1, 10);
+        let specs: Vec<(usize, Vec<(usize, Spec)>)> = vec![
+            // One person, live consent for services to the sheriff.
+            (
+                1,
+                vec![(
+                    0,
+                    (&[], &[], &[D::Services, D::Identity], live, false, true),
+                )],
+            ),
+            // Expired yesterday.
+            (
+                1,
+                vec![(
+                    0,
+                    (
+                        &[],
+                        &[],
+                        &[D::Services, D::Identity],
+                        (-10, -1),
+                        false,
+                        true,
+                    ),
+                )],
+            ),
+            // Not yet in force.
+            (
+                1,
+                vec![(
+                    0,
+                    (&[], &[], &[D::Services, D::Identity], (1, 10), false, true),
+                )],
+            ),
+            // Revoked an hour ago.
+            (
+                1,
+                vec![(0, (&[], &[], &[D::Services, D::Identity], live, true, true))],
+            ),
+            // Two persons, one consented.
+            (
+                2,
+                vec![(
+                    0,
+                    (&[], &[], &[D::Services, D::Identity], live, false, true),
+                )],
+            ),
+            // Two persons, both consented.
+            (
+                2,
+                vec![
+                    (0, (&[], &[], &[D::Services], live, false, true)),
+                    (1, (&[], &[], &[D::Services], live, false, true)),
+                ],
+            ),
+            // Narrowed to prosecutors.
+            (
+                1,
+                vec![(
+                    0,
+                    (
+                        &[],
+                        &[Role::Prosecutor],
+                        &[D::Services, D::Identity],
+                        live,
+                        false,
+                        true,
+                    ),
+                )],
+            ),
+            // Another category only.
+            (1, vec![(0, (&[], &[], &[D::Narrative], live, false, true))]),
+            // Recorded by an organization that does not hold the record.
+            (
+                1,
+                vec![(
+                    0,
+                    (&[], &[], &[D::Services, D::Identity], live, false, false),
+                )],
+            ),
+            // No persons at all.
+            (0, vec![]),
+        ];
+        let mut n = 300u128;
+        let mut rows = Vec::new();
+        for (i, (persons, consents)) in specs.iter().enumerate() {
+            let seeded = case(
+                &store,
+                tf,
+                200 + i as u128,
+                CaseKind::ServiceCase,
+                shelter,
+                Label::VictimConfidential,
+                "consented",
+            )
+            .await;
+            let mut ids = Vec::new();
+            for _ in 0..*persons {
+                n += 1;
+                let pid = PersonId(id(n));
+                let fields = PersonInput {
+                    given_name: format!("Person {n}"),
+                    ..Default::default()
+                }
+                .validate(now().date_naive())
+                .expect("valid person");
+                let mut tx = store.begin().await.expect("begin");
+                db::insert_person(&mut tx, tf, pid, &seeded.case, &fields, now())
+                    .await
+                    .expect("person");
+                db::add_case_person(&mut tx, tf, seeded.case.id, pid, PersonRole::Victim, now())
+                    .await
+                    .expect("on case");
+                index::put(
+                    &mut tx,
+                    &SearchEntry {
+                        doc_id: pid.to_string(),
+                        task_force_id: tf,
+                        doc_kind: "person",
+                        resource_kind: ResourceKind::Person,
+                        case_id: Some(seeded.case.id),
+                        owner_organization_id: shelter,
+                        label: Label::VictimConfidential,
+                        status: String::new(),
+                        trafficking_type: String::new(),
+                        occurred_on: now().date_naive(),
+                        text: String::new(),
+                        category: Some(D::Identity),
+                        person_id: Some(pid),
+                    },
+                    "consented",
+                )
+                .await
+                .expect("index person");
+                tx.commit().await.expect("commit");
+                ids.push(pid);
+            }
+            for (who, (_, roles, categories, days, revoked, by_holder)) in consents {
+                n += 1;
+                let (holder, recorder) = if *by_holder {
+                    (shelter, advocate)
+                } else {
+                    (other_shelter, other_advocate)
+                };
+                consent(
+                    &store,
+                    tf,
+                    n,
+                    ids[*who],
+                    holder,
+                    recorder,
+                    &[police, da],
+                    roles,
+                    categories,
+                    *days,
+                    *revoked,
+                )
+                .await;
+            }
+            rows.push((seeded.case, ids));
+        }
+        let readers = [
+            principal(
+                tf,
+                detective,
+                police,
+                O::LocalLawEnforcement,
+                Role::Investigator,
+            ),
+            principal(tf, prosecutor, da, O::StateProsecutor, Role::Prosecutor),
+            principal(
+                tf,
+                advocate,
+                shelter,
+                O::VictimServiceProvider,
+                Role::Advocate,
+            ),
+            principal(
+                tf,
+                other_advocate,
+                other_shelter,
+                O::VictimServiceProvider,
+                Role::Advocate,
+            ),
+        ];
+        let mut conn = store.conn().await.expect("conn");
+        for p in &readers {
+            // What the policy allows, with the consents the app loads for each record.
+            let mut expected_cases = Vec::new();
+            let mut expected_persons = Vec::new();
+            for (case, persons) in &rows {
+                let scopes = taskforce_store::consent::scopes(&mut conn, tf, shelter, persons)
+                    .await
+                    .expect("scopes");
+                let resource = Resource {
+                    kind: ResourceKind::ServiceCase,
+                    task_force_id: Some(tf),
+                    owner: Some(shelter),
+                    owner_member: None,
+                    label: case.label,
+                    category: Some(D::Services),
+                    grants: &[],
+                    consents: &scopes,
+                    subjects: persons,
+                };
+                if decide(p, Action::List, &resource, now()).allowed {
+                    expected_cases.push(case.id);
+                }
+                for person in persons {
+                    let own = taskforce_store::consent::scopes(&mut conn, tf, shelter, &[*person])
+                        .await
+                        .expect("scopes");
+                    let resource = Resource {
+                        kind: ResourceKind::Person,
+                        category: Some(D::Identity),
+                        consents: &own,
+                        subjects: &[],
+                        ..resource.clone()
+                    };
+                    if decide(p, Action::Read, &resource, now()).allowed {
+                        expected_persons.push(person.to_string());
+                    }
+                }
+            }
+            expected_cases.sort();
+            expected_persons.sort();
+            let v = Visibility::of(
+                p,
+                Action::List,
+                &[ResourceKind::ServiceCase, ResourceKind::Person],
+                now(),
+            )
+            .expect("visibility");
+            let (listed, total) = db::list_cases(&mut conn, &v, &CaseFilter::default(), 100, 0)
+                .await
+                .expect("list");
+            let mut listed: Vec<CaseId> = listed.into_iter().map(|c| c.id).collect();
+            listed.sort();
+            assert_eq!(listed, expected_cases, "{:?}: list", p.roles);
+            assert_eq!(total, expected_cases.len() as i64);
+            let (hits, _) = index::search(
+                &mut conn,
+                &v,
+                &["consented".into()],
+                &SearchFilter::default(),
+                500,
+            )
+            .await
+            .expect("search");
+            let mut found_cases: Vec<CaseId> = hits
+                .iter()
+                .filter(|h| h.doc_kind == "case")
+                .filter_map(|h| h.case_id)
+                .collect();
+            found_cases.sort();
+            let mut found_persons: Vec<String> = hits
+                .iter()
+                .filter(|h| h.doc_kind == "person")
+                .map(|h| h.doc_id.clone())
+                .collect();
+            found_persons.sort();
+            assert_eq!(found_cases, expected_cases, "{:?}: search cases", p.roles);
+            assert_eq!(
+                found_persons, expected_persons,
+                "{:?}: search persons",
+                p.roles
+            );
+        }
+        // Concretely, for the sheriff's detective: the live one, and both-consented.
+        let detective_sees: Vec<usize> = {
+            let v = Visibility::of(
+                &readers[0],
+                Action::List,
+                &[ResourceKind::ServiceCase],
+                now(),
+            )
+            .expect("visibility");
+            let (listed, _) = db::list_cases(&mut conn, &v, &CaseFilter::default(), 100, 0)
+                .await
+                .expect("list");
+            let mut out: Vec<usize> = listed
+                .iter()
+                .filter_map(|c| rows.iter().position(|(r, _)| r.id == c.id))
+                .collect();
+            out.sort();
+            out
+        };
+        assert_eq!(detective_sees, vec![0, 5]);
+        drop(conn);
+        store.close().await;
+    })
+    .await;
+}
