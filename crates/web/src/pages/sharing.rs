@@ -1,7 +1,7 @@
 //! Pages of victim-centred sharing (C4, C7): a person's consents to share, kept by the
 //! organization that holds their record, and each member's own inbox of notifications.
 
-use super::structure::crumbs;
+use super::structure::{crumbs, form_page, FormSpec};
 use crate::auth::{SignedForm, Viewer};
 use crate::error::{Ids, PageError};
 use crate::forms::FormData;
@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons/{id}/consents", get(consents).post(record))
         .route("/persons/{id}/consents/{consent}/revoke", post(revoke))
+        .route(
+            "/task-forces/{tf}/consent-settings",
+            get(settings).post(save_settings),
+        )
         .route("/inbox", get(inbox))
         .route("/inbox/read", post(read_all))
         .route("/inbox/{id}/read", post(read_one))
@@ -325,6 +329,88 @@ async fn revoke(
             page.chrome.notice = Some(AppError::Conflict.to_string());
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
         }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// -- the task force's consent settings -------------------------------------------------------
+
+fn settings_form(v: &Viewer, tf: TaskForceId, days: String) -> FormPage {
+    let mut page = form_page(
+        v,
+        FormSpec {
+            task_force: None,
+            section: None,
+            title: "Consent settings".into(),
+            action: format!("/task-forces/{tf}/consent-settings"),
+            cancel: format!("/task-forces/{tf}"),
+            version: None,
+            fields: vec![Field::new(
+                "max_days",
+                "Longest a consent may run (days)",
+                "number",
+                days,
+            )
+            .required()
+            .hint("Consent is time-limited: every consent has an end no later than this many days after it starts (1 to 1095).")],
+        },
+    );
+    page.submit = "Save";
+    page
+}
+
+/// The settings are shown to, and read from, those who may change the task force (the
+/// coordinator, the administrator); the use case asks again.
+async fn may_configure(s: &AppState, v: &Viewer, tf: TaskForceId) -> Result<(), PageError> {
+    use taskforce_domain::access::{Action, Resource, ResourceKind};
+    s.app
+        .authorize(
+            &v.actor,
+            Action::Update,
+            &Resource::in_task_force(ResourceKind::TaskForce, tf),
+            "consent-settings",
+        )
+        .await?;
+    Ok(())
+}
+
+async fn settings(
+    State(s): State<AppState>,
+    v: Viewer,
+    Ids(tf, _): Ids<TaskForceId>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    may_configure(&s, &v, tf).await?;
+    let days = s.app.consent_max_days(tf).await?;
+    let mut page = settings_form(&v, tf, days.to_string());
+    page.chrome.notice = notice.saved.map(|_| "Saved.".to_owned());
+    Ok(render(&page))
+}
+
+async fn save_settings(
+    State(s): State<AppState>,
+    Ids(tf, _): Ids<TaskForceId>,
+    SignedForm { viewer: v, form }: SignedForm,
+) -> PageResult {
+    may_configure(&s, &v, tf).await?;
+    let mut invalid = Invalid::default();
+    let days = form.optional_int("max_days", &mut invalid);
+    let result = match days {
+        Some(days) if invalid.is_empty() => s.app.set_consent_max_days(&v.actor, tf, days).await,
+        None if invalid.is_empty() => {
+            Err(AppError::Invalid(Invalid::one("max_days", "is required")))
+        }
+        _ => Err(AppError::Invalid(invalid)),
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/task-forces/{tf}/consent-settings?saved=1")).into_response(),
+        ),
+        Err(AppError::Invalid(invalid)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&settings_form(&v, tf, form.text("max_days")).with_errors(&invalid)),
+        )
+            .into_response()),
         Err(other) => Err(other.into()),
     }
 }

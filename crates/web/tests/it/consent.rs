@@ -447,3 +447,54 @@ async fn the_recorder_is_told_once_that_a_consent_ends_soon_by_inbox_and_email()
         .expect(StatusCode::OK);
     assert!(inbox.body.contains("Nothing new."));
 }
+
+#[tokio::test]
+async fn the_coordinator_sets_the_longest_consent_and_longer_ones_are_refused() {
+    let s = scene().await;
+    let tf = s.site.task_force_id(NORTH_DAKOTA).await;
+    let settings = format!("/task-forces/{tf}/consent-settings");
+    // The demo site's own session is North Dakota's coordinator.
+    let refused = s
+        .site
+        .post_form(&settings, &[("max_days", "5000")])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("max_days").is_some());
+    s.site
+        .post_form(&settings, &[("max_days", "30")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    // An advocate may not change it.
+    s.site
+        .post_form_as(&s.advocate, &settings, &[("max_days", "900")])
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let org = s.investigator_org.clone();
+    let (ok, long) = (s.days(20), s.days(60));
+    let refused = s
+        .record(&[
+            ("recipients", &org),
+            ("categories", "identity"),
+            ("purpose", "Photo array"),
+            ("method", "written"),
+            ("valid_until", &long),
+        ])
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .field_error("valid_until")
+            .is_some_and(|e| e.contains("30 days")),
+        "{:?}",
+        refused.summary()
+    );
+    s.record(&[
+        ("recipients", &org),
+        ("categories", "identity"),
+        ("purpose", "Photo array"),
+        ("method", "written"),
+        ("valid_until", &ok),
+    ])
+    .await
+    .expect(StatusCode::SEE_OTHER);
+}

@@ -283,6 +283,16 @@ pub const ROUTES: &[Route] = &[
         "/persons/{id}/consents/{consent}/revoke",
         Consent(Update),
     ),
+    route(
+        "GET",
+        "/task-forces/{tf}/consent-settings",
+        Policy(K::TaskForce, Update),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/consent-settings",
+        Policy(K::TaskForce, Update),
+    ),
     route("GET", "/inbox", SignedIn),
     route("POST", "/inbox/read", SignedIn),
     route("POST", "/inbox/{id}/read", SignedIn),
