@@ -220,21 +220,3 @@ pub async fn record_attempt(
     }
     Ok(())
 }
-
-/// The outbox of a task force, newest first (the operator's view).
-pub async fn outbox(
-    conn: &mut AnyConnection,
-    tf: TaskForceId,
-    limit: i64,
-) -> Result<Vec<OutboxMessage>> {
-    sqlx::query(&format!(
-        "{OUTBOX_SELECT} WHERE task_force_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-    ))
-    .bind(tf.to_string())
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(outbox_from)
-    .collect()
-}
