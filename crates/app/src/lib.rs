@@ -22,6 +22,7 @@ pub mod identity;
 pub mod intake;
 pub mod notifications;
 pub mod passkeys;
+pub mod referrals;
 mod search_kinds;
 pub mod structure;
 pub mod threat;
