@@ -17,6 +17,7 @@ pub mod consent;
 mod crypto;
 pub mod demo;
 pub mod demo_cases;
+mod demo_referrals;
 mod error;
 pub mod identity;
 pub mod intake;
