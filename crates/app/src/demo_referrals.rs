@@ -15,7 +15,6 @@ use taskforce_domain::cases::{CaseKind, PersonRole};
 use taskforce_domain::consent::ConsentInput;
 use taskforce_domain::referrals::*;
 use taskforce_domain::structure::*;
-use taskforce_domain::*;
 use taskforce_store::cases as case_db;
 
 const SYSTEM: Actor = Actor::System("demo");

@@ -233,7 +233,8 @@ pub async fn insert_event(
     status: ReferralStatus,
     detail_enc: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO referral_events (id, task_force_id, referral_id, at, member_id, organization_id, action, status, detail_enc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+    // Events in the order they were written (several may share a moment).
+    sqlx::query("INSERT INTO referral_events (id, task_force_id, referral_id, seq, at, member_id, organization_id, action, status, detail_enc) SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5, $6, $7, $8, $9 FROM referral_events WHERE task_force_id = $2 AND referral_id = $3")
         .bind(id.to_string())
         .bind(tf.to_string())
         .bind(referral.to_string())
@@ -254,7 +255,7 @@ pub async fn events(
     tf: TaskForceId,
     referral: ReferralId,
 ) -> Result<Vec<EventRow>> {
-    let rows = sqlx::query("SELECT e.at, e.member_id, COALESCE(m.name, '') AS member_name, e.organization_id, e.action, e.status, e.detail_enc FROM referral_events e LEFT JOIN members m ON m.task_force_id = e.task_force_id AND m.id = e.member_id WHERE e.task_force_id = $1 AND e.referral_id = $2 ORDER BY e.at, e.id")
+    let rows = sqlx::query("SELECT e.at, e.member_id, COALESCE(m.name, '') AS member_name, e.organization_id, e.action, e.status, e.detail_enc FROM referral_events e LEFT JOIN members m ON m.task_force_id = e.task_force_id AND m.id = e.member_id WHERE e.task_force_id = $1 AND e.referral_id = $2 ORDER BY e.seq")
         .bind(tf.to_string())
         .bind(referral.to_string())
         .fetch_all(&mut *conn)

@@ -53,6 +53,7 @@ CREATE TABLE referral_events (
     id TEXT PRIMARY KEY,
     task_force_id TEXT NOT NULL,
     referral_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
     at TEXT NOT NULL,
     member_id TEXT,
     organization_id TEXT,
@@ -61,4 +62,4 @@ CREATE TABLE referral_events (
     detail_enc TEXT,
     FOREIGN KEY (task_force_id, referral_id) REFERENCES referrals (task_force_id, id) ON DELETE CASCADE
 );
-CREATE INDEX referral_events_of ON referral_events (task_force_id, referral_id, at);
+CREATE UNIQUE INDEX referral_events_of ON referral_events (task_force_id, referral_id, seq);
