@@ -247,7 +247,7 @@ impl Staff {
     }
 }
 
-fn principal(member: &Member, organization: &Organization, roles: Vec<Role>) -> Actor {
+pub(crate) fn principal(member: &Member, organization: &Organization, roles: Vec<Role>) -> Actor {
     Actor::Member(Principal {
         member_id: member.id,
         name: member.name.clone(),

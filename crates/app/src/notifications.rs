@@ -199,6 +199,7 @@ impl App {
     /// `serve` runs it every minute; it is safe to run from several instances at once.
     pub async fn run_due_work(&self, mailer: Option<&Mailer>) -> Result<()> {
         self.notice_expiring_consents().await?;
+        self.fire_sla_breaches().await?;
         if let Some(mailer) = mailer {
             self.deliver_outbox(mailer).await?;
         }

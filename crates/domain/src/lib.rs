@@ -14,6 +14,7 @@ pub mod intake;
 pub mod notifications;
 pub mod passkeys;
 pub mod reference;
+pub mod referrals;
 pub mod screening;
 pub mod search;
 pub mod structure;

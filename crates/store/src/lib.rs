@@ -21,6 +21,7 @@ pub mod intake;
 pub mod keys;
 pub mod notifications;
 pub mod passkeys;
+pub mod referrals;
 pub mod search;
 pub mod structure;
 pub mod threat;

@@ -417,6 +417,13 @@ section!(
         crate::api_intake::screen,
         crate::api_intake::instrument,
         crate::api_intake::set_instrument,
+        crate::api_referrals::list,
+        crate::api_referrals::create,
+        crate::api_referrals::read,
+        crate::api_referrals::act,
+        crate::api_referrals::dashboard,
+        crate::api_referrals::sla,
+        crate::api_referrals::set_sla,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

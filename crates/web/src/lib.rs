@@ -7,6 +7,7 @@
 mod api;
 mod api_cases;
 mod api_intake;
+mod api_referrals;
 mod api_sharing;
 mod assets;
 mod auth;
@@ -76,6 +77,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .nest("/api/v1", api::routes())
         .merge(api_intake::routes())
         .merge(api_sharing::routes())
+        .merge(api_referrals::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

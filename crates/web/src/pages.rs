@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod intake;
 mod passkeys;
+mod referrals;
 mod session;
 mod sharing;
 mod structure;
@@ -28,4 +29,5 @@ pub fn routes() -> Router<AppState> {
         .merge(intake::routes())
         .merge(threat::routes())
         .merge(sharing::routes())
+        .merge(referrals::routes())
 }

@@ -96,6 +96,10 @@ pub struct ViewerBar {
     pub audit: bool,
     /// Case records and search (any kind of case the roles may list).
     pub cases: bool,
+    /// Referrals (inbox, outbox, region queue).
+    pub referrals: bool,
+    /// The navigator's regions (navigators and the coordinator).
+    pub navigator: bool,
 }
 
 impl Chrome {
@@ -128,6 +132,8 @@ impl Chrome {
                 ]
                 .into_iter()
                 .any(|k| may(k, Action::List)),
+                referrals: may(ResourceKind::Referral, Action::List),
+                navigator: may(ResourceKind::ReferralReport, Action::Read),
             }),
         }
     }

@@ -1943,6 +1943,27 @@ async fn person_page(
             })
             .collect(),
     ));
+    // Referring: for the organization that holds the person (the referral checks consent).
+    if person.owner_organization_id == v.principal.organization_id
+        && taskforce_domain::access::decide(
+            &v.principal,
+            taskforce_domain::access::Action::Create,
+            &taskforce_domain::access::Resource::in_task_force(
+                taskforce_domain::access::ResourceKind::Referral,
+                v.principal.task_force_id,
+            ),
+            v.now,
+        )
+        .allowed
+    {
+        rows.push(Row::new(
+            "Referrals",
+            vec![Cell::link(
+                "Refer this person",
+                format!("/referrals/new?person={}", person.id),
+            )],
+        ));
+    }
     Ok(render(&DetailPage {
         chrome: Chrome::new(
             &v,

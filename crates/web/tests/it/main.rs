@@ -16,6 +16,7 @@ mod harness;
 mod headers;
 mod intake;
 mod pages;
+mod referrals;
 mod routes;
 mod service;
 mod sessions;

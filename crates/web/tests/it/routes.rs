@@ -594,6 +594,50 @@ pub const ROUTES: &[Route] = &[
         "/task-forces/{tf}/outreach/{id}/activities",
         Policy(K::OutreachPlan, Update),
     ),
+    // Referrals, the navigators' regions and the statewide dashboard with the SLA hours.
+    route("GET", "/referrals", Policy(K::Referral, List)),
+    route("POST", "/referrals", Policy(K::Referral, Create)),
+    route("GET", "/referrals/new", Policy(K::Referral, Create)),
+    route("GET", "/referrals/{id}", Policy(K::Referral, Read)),
+    route(
+        "POST",
+        "/referrals/{id}/{action}",
+        Policy(K::Referral, Update),
+    ),
+    route("GET", "/navigator", Policy(K::ReferralReport, Read)),
+    route(
+        "GET",
+        "/task-forces/{tf}/referrals/dashboard",
+        Policy(K::ReferralReport, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/referrals/sla",
+        Policy(K::TaskForce, Update),
+    ),
+    route("GET", "/api/v1/referrals", Policy(K::Referral, List)),
+    route("POST", "/api/v1/referrals", Policy(K::Referral, Create)),
+    route("GET", "/api/v1/referrals/{id}", Policy(K::Referral, Read)),
+    route(
+        "POST",
+        "/api/v1/referrals/{id}/actions",
+        Policy(K::Referral, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/referrals/dashboard",
+        Policy(K::ReferralReport, Read),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/referrals/sla",
+        Policy(K::TaskForce, Read),
+    ),
+    route(
+        "PUT",
+        "/api/v1/task-forces/{tf}/referrals/sla",
+        Policy(K::TaskForce, Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -905,6 +949,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     };
     // No such tip: a caller the policy lets through learns only that it does not exist.
     let id = if route.path.contains("/tips/{id}")
+        || route.path.contains("/referrals/{id}")
         || route.path.starts_with("/inbox/{id}")
         || route.path.contains("/notifications/{id}")
         || route.path.contains("/consents/{id}")
@@ -918,6 +963,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{tf}", &ids.tf)
         .replace("{id}", &id)
         .replace("{part}", "note")
+        .replace("{action}", "accept")
         .replace("{task}", UNKNOWN)
         .replace("{charge}", UNKNOWN)
         .replace("{grant}", UNKNOWN)
@@ -951,8 +997,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/search" => probe.ok = StatusCode::UNPROCESSABLE_ENTITY,
             // No such file on the case.
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
-            // No such tip.
-            p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
+            // No such tip or referral.
+            p if p.contains("/tips/{id}") || p.contains("/referrals/{id}") => {
+                probe.ok = StatusCode::NOT_FOUND
+            }
             _ => {}
         }
         return probe;
@@ -978,6 +1026,11 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
             "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
+            "/api/v1/referrals" => r#"{"urgency": ""}"#,
+            "/api/v1/referrals/{id}/actions" => r#"{"action": "accept"}"#,
+            "/api/v1/task-forces/{tf}/referrals/sla" => {
+                r#"{"emergency": 0, "urgent": 0, "routine": 0}"#
+            }
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -992,6 +1045,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
         probe.ok = if route.path.contains("/tips/{id}")
+            || route.path.contains("/referrals/{id}")
             || route.path.contains("/consents/{id}")
             || route.path.contains("/notifications/{id}")
         {
@@ -1020,6 +1074,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/audit/verify" => StatusCode::OK,
         // No such outreach plan to record an activity of.
         "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
+        // No such referral to act on.
+        "/referrals/{id}/{action}" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
