@@ -16,6 +16,7 @@ pub mod passkeys;
 pub mod reference;
 pub mod screening;
 pub mod search;
+pub mod services;
 pub mod structure;
 pub mod threat;
 pub mod validation;
