@@ -22,7 +22,9 @@ pub mod identity;
 pub mod intake;
 pub mod notifications;
 pub mod passkeys;
+pub mod reviews;
 mod search_kinds;
+pub mod services;
 pub mod structure;
 pub mod threat;
 

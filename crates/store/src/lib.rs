@@ -22,6 +22,7 @@ pub mod keys;
 pub mod notifications;
 pub mod passkeys;
 pub mod search;
+pub mod services;
 pub mod structure;
 pub mod threat;
 mod values;
