@@ -391,7 +391,7 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
         review: CaseReviewId,
-        item: ReviewItemId,
+        item: Option<ReviewItemId>,
     ) -> Result<db::ItemRow> {
         self.authorize(
             actor,
@@ -401,6 +401,12 @@ impl App {
         )
         .await?;
         let mut conn = self.store().conn().await?;
+        db::review(&mut conn, tf, review)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let item = item.ok_or_else(|| {
+            AppError::Invalid(Invalid::one("item", "choose a case on the agenda"))
+        })?;
         db::item(&mut conn, tf, item)
             .await?
             .filter(|row| row.item.review_id == review)
@@ -414,7 +420,7 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
         review: CaseReviewId,
-        item: ReviewItemId,
+        item: Option<ReviewItemId>,
         text: &str,
     ) -> Result<()> {
         let row = self.review_item(actor, tf, review, item).await?;
@@ -428,7 +434,7 @@ impl App {
         let sealed = self
             .seal(&mut tx, tf, held.row.case.owner_organization_id, &decision)
             .await?;
-        db::set_decision(&mut tx, tf, item, &sealed, self.clock().now()).await?;
+        db::set_decision(&mut tx, tf, row.item.id, &sealed, self.clock().now()).await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -449,11 +455,11 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
         review: CaseReviewId,
-        item: ReviewItemId,
+        item: Option<ReviewItemId>,
         input: TaskInput,
     ) -> Result<CaseTask> {
         let row = self.review_item(actor, tf, review, item).await?;
-        self.add_task_from(actor, tf, row.item.case_id, input, Some(item))
+        self.add_task_from(actor, tf, row.item.case_id, input, Some(row.item.id))
             .await
     }
 

@@ -108,7 +108,7 @@ impl App {
         conn: &mut Connection,
         tf: TaskForceId,
         person: PersonId,
-        holders: impl IntoIterator<Item = OrganizationId>,
+        holders: Vec<OrganizationId>,
     ) -> Result<HashMap<OrganizationId, Vec<ConsentScope>>> {
         let mut out = HashMap::new();
         for holder in holders {
@@ -203,16 +203,14 @@ impl App {
             .await?;
         let services = db::services_of(&mut conn, tf, person).await?;
         let goals = db::goals_of(&mut conn, tf, person).await?;
-        let consents = Self::consents_by_holder(
-            &mut conn,
-            tf,
-            person,
-            services
-                .iter()
-                .map(|s| s.holder_organization_id)
-                .chain(goals.iter().map(|g| g.holder_organization_id)),
-        )
-        .await?;
+        let mut holder_ids: Vec<OrganizationId> = Vec::new();
+        for s in &services {
+            holder_ids.push(s.holder_organization_id);
+        }
+        for g in &goals {
+            holder_ids.push(g.holder_organization_id);
+        }
+        let consents = Self::consents_by_holder(&mut conn, tf, person, holder_ids).await?;
         let shown = |holder: OrganizationId, label: Label| {
             let scopes = consents.get(&holder).map(Vec::as_slice).unwrap_or(&[]);
             self.decision(

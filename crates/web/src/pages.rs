@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod intake;
 mod passkeys;
+mod services;
 mod session;
 mod structure;
 mod threat;
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(intake::routes())
         .merge(threat::routes())
+        .merge(services::routes())
 }

@@ -17,6 +17,7 @@ mod intake;
 mod pages;
 mod routes;
 mod service;
+mod services_reviews;
 mod sessions;
 mod tenancy;
 mod threat;

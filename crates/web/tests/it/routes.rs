@@ -30,6 +30,9 @@ pub enum Needs {
     Case(Action),
     /// A member the policy lets do this to the probe person (the case's label and team).
     Person(Action),
+    /// A member who may read the probe person and whose roles allow this (kind, action): a
+    /// person's services, service plan and interview record.
+    OfPerson(ResourceKind, Action),
 }
 
 pub struct Route {
@@ -47,7 +50,7 @@ const fn route(method: &'static str, path: &'static str, needs: Needs) -> Route 
 }
 
 use Action::{Create, Export, List, Read, Share, Update};
-use Needs::{AnyCase, Case, NewCase, Pending, Person, Policy, Public, SignedIn};
+use Needs::{AnyCase, Case, NewCase, OfPerson, Pending, Person, Policy, Public, SignedIn};
 use ResourceKind as K;
 
 /// The route table. A route added to the router must be added here (the test below fails
@@ -284,6 +287,68 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/persons/{id}", Person(Read)),
     route("POST", "/api/v1/persons/{id}/identifiers", Person(Update)),
     route("GET", "/api/v1/search", AnyCase(Read)),
+    // Services, the service plan and the interview record of a person; case reviews.
+    route("GET", "/persons/{id}/services", OfPerson(K::Service, List)),
+    route("POST", "/persons/{id}/services", OfPerson(K::Service, Create)),
+    route("POST", "/persons/{id}/goals", OfPerson(K::Service, Create)),
+    route(
+        "POST",
+        "/persons/{id}/goals/{goal}/status",
+        OfPerson(K::Service, Update),
+    ),
+    route("GET", "/persons/{id}/interview", OfPerson(K::Interview, Read)),
+    route("POST", "/persons/{id}/interview", OfPerson(K::Interview, Create)),
+    route("GET", "/reviews", Policy(K::CaseReview, List)),
+    route("POST", "/reviews", Policy(K::CaseReview, Create)),
+    route("GET", "/reviews/new", Policy(K::CaseReview, Create)),
+    route("GET", "/reviews/{id}", Policy(K::CaseReview, Read)),
+    route("POST", "/reviews/{id}/attendance", Policy(K::CaseReview, Update)),
+    route("POST", "/reviews/{id}/agenda", Policy(K::CaseReview, Update)),
+    route("POST", "/reviews/{id}/decisions", Policy(K::CaseReview, Update)),
+    route("POST", "/reviews/{id}/actions", Policy(K::CaseReview, Update)),
+    route(
+        "GET",
+        "/api/v1/persons/{id}/services",
+        OfPerson(K::Service, List),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/services",
+        OfPerson(K::Service, Create),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/goals",
+        OfPerson(K::Service, Create),
+    ),
+    route(
+        "GET",
+        "/api/v1/persons/{id}/interview",
+        OfPerson(K::Interview, Read),
+    ),
+    route(
+        "PUT",
+        "/api/v1/persons/{id}/interview",
+        OfPerson(K::Interview, Create),
+    ),
+    route("GET", "/api/v1/reviews", Policy(K::CaseReview, List)),
+    route("POST", "/api/v1/reviews", Policy(K::CaseReview, Create)),
+    route("GET", "/api/v1/reviews/{id}", Policy(K::CaseReview, Read)),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/agenda",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/decisions",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/actions",
+        Policy(K::CaseReview, Update),
+    ),
     // The JSON API and its description.
     route("GET", "/api/openapi.json", SignedIn),
     route("GET", "/api/v1/task-forces", Policy(K::TaskForce, List)),
@@ -871,8 +936,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     } else {
         version
     };
-    // No such tip: a caller the policy lets through learns only that it does not exist.
-    let id = if route.path.contains("/tips/{id}") {
+    // No such tip or case review: a caller the policy lets through learns only that it does
+    // not exist.
+    let id = if route.path.contains("/tips/{id}") || route.path.contains("/reviews/{id}") {
         UNKNOWN.to_owned()
     } else {
         id
@@ -885,6 +951,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{task}", UNKNOWN)
         .replace("{charge}", UNKNOWN)
         .replace("{grant}", UNKNOWN)
+        .replace("{goal}", UNKNOWN)
         .replace("{attachment}", UNKNOWN)
         .replace("{member}", &ids.no_account)
         .replace("{*path}", "app.css")
@@ -916,6 +983,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
             // No such tip.
             p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
+            // No such case review.
+            p if p.contains("/reviews/{id}") => probe.ok = StatusCode::NOT_FOUND,
             _ => {}
         }
         return probe;
@@ -938,6 +1007,13 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
             "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
+            "/api/v1/persons/{id}/services" => r#"{"category": ""}"#,
+            "/api/v1/persons/{id}/goals" => r#"{"goal": ""}"#,
+            "/api/v1/persons/{id}/interview" => r#"{"language": ""}"#,
+            "/api/v1/reviews" => r#"{"title": ""}"#,
+            "/api/v1/reviews/{id}/agenda" => r#"{"case_reference": ""}"#,
+            "/api/v1/reviews/{id}/decisions" => r#"{"decision": ""}"#,
+            "/api/v1/reviews/{id}/actions" => r#"{"title": ""}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -951,7 +1027,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         if method == "PUT" || route.path.ends_with("/triage") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") {
+        probe.ok = if route.path.contains("/tips/{id}")
+            || route.path.starts_with("/api/v1/reviews/{id}/")
+        {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -979,6 +1057,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
         | "/cases/{id}/team/{grant}/revoke" => StatusCode::NOT_FOUND,
+        // No such plan goal or case review.
+        "/persons/{id}/goals/{goal}/status" => StatusCode::NOT_FOUND,
+        p if p.starts_with("/reviews/{id}/") => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
@@ -1193,6 +1274,16 @@ fn check(
                 now,
             )
             .allowed
+        }
+        OfPerson(kind, action) => {
+            decide(
+                principal,
+                Read,
+                &case(K::Person, ids.case.label, Some(DataCategory::Identity)),
+                now,
+            )
+            .allowed
+                && policy_allows(principal, kind, action, now)
         }
         _ => true,
     };

@@ -29,6 +29,15 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
     ));
     out.extend(routes_in(
         between(
+            include_str!("../../src/api_services.rs"),
+            "pub fn routes()",
+            "\n}",
+        )
+        .expect("fn routes in api_services.rs"),
+        "",
+    ));
+    out.extend(routes_in(
+        between(
             include_str!("../../src/api_intake.rs"),
             "pub fn routes()",
             "\n}",
@@ -78,8 +87,8 @@ async fn openapi_describes_every_route_the_api_serves() {
     let declared = declared_api_routes();
     assert_eq!(
         declared.len(),
-        42,
-        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes: {declared:?}"
+        53,
+        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes, 11 services and review routes: {declared:?}"
     );
     assert_eq!(documented, declared);
 
