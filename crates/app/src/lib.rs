@@ -17,6 +17,7 @@ pub mod consent;
 mod crypto;
 pub mod demo;
 pub mod demo_cases;
+pub mod demo_services;
 mod error;
 pub mod identity;
 pub mod intake;
