@@ -9,7 +9,6 @@ use taskforce_domain::access::Principal;
 use taskforce_domain::cases::{CaseKind, PersonRole, TaskInput};
 use taskforce_domain::services::*;
 use taskforce_domain::structure::{Member, Organization, OrganizationKind, Role, TaskForce};
-use taskforce_domain::*;
 use taskforce_store::cases::CaseFilter;
 
 const SYSTEM: Actor = Actor::System("demo");
@@ -57,24 +56,73 @@ fn first(
 /// (category, provider, units, unit, amount, outcome) of the demo's services.
 const SERVICES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("case_management", "", "", "", "", "ongoing"),
-    ("emergency_housing", "Safe Harbor Shelter", "21", "nights", "", "completed"),
-    ("medical", "County community clinic", "2", "visits", "180", "completed"),
-    ("mental_health", "Trauma recovery counselling", "8", "sessions", "", "ongoing"),
-    ("immigration_legal", "Immigrant legal aid project", "", "", "450", "ongoing"),
+    (
+        "emergency_housing",
+        "Safe Harbor Shelter",
+        "21",
+        "nights",
+        "",
+        "completed",
+    ),
+    (
+        "medical",
+        "County community clinic",
+        "2",
+        "visits",
+        "180",
+        "completed",
+    ),
+    (
+        "mental_health",
+        "Trauma recovery counselling",
+        "8",
+        "sessions",
+        "",
+        "ongoing",
+    ),
+    (
+        "immigration_legal",
+        "Immigrant legal aid project",
+        "",
+        "",
+        "450",
+        "ongoing",
+    ),
     ("transportation", "", "6", "rides", "72.50", "completed"),
-    ("interpretation", "Language line", "3", "sessions", "", "completed"),
-    ("employment", "Workforce centre", "", "", "", "referred_elsewhere"),
+    (
+        "interpretation",
+        "Language line",
+        "3",
+        "sessions",
+        "",
+        "completed",
+    ),
+    (
+        "employment",
+        "Workforce centre",
+        "",
+        "",
+        "",
+        "referred_elsewhere",
+    ),
 ];
 
 const GOALS: &[(&str, &str)] = &[
     ("Safe, stable housing of their own", "long_term_housing"),
     ("Apply for a T visa with legal counsel", "immigration_legal"),
-    ("Regular counselling, at a pace they choose", "mental_health"),
+    (
+        "Regular counselling, at a pace they choose",
+        "mental_health",
+    ),
     ("Find work with fair pay", "employment"),
 ];
 
 /// Writes the services, plans, interviews and case reviews of one demo task force.
-pub(crate) async fn seed_services(app: &App, tf: &TaskForce, index: usize) -> Result<ServicesSummary> {
+pub(crate) async fn seed_services(
+    app: &App,
+    tf: &TaskForce,
+    index: usize,
+) -> Result<ServicesSummary> {
     let mut summary = ServicesSummary::default();
     let organizations = app.organizations(&SYSTEM, tf.id).await?;
     let members = app.members(&SYSTEM, tf.id).await?;
@@ -191,7 +239,10 @@ pub(crate) async fn seed_services(app: &App, tf: &TaskForce, index: usize) -> Re
 
     // Two past case reviews and one upcoming, with the investigator's cases on the agenda
     // (and one of the provider's, which only the provider sees).
-    let (Some(investigator), Some(chair)) = (&investigator, coordinator.as_ref().or(investigator.as_ref())) else {
+    let (Some(investigator), Some(chair)) = (
+        &investigator,
+        coordinator.as_ref().or(investigator.as_ref()),
+    ) else {
         return Ok(summary);
     };
     let org = investigator.principal().map(|p| p.organization_id);
@@ -253,7 +304,9 @@ pub(crate) async fn seed_services(app: &App, tf: &TaskForce, index: usize) -> Re
                     review.id,
                     Some(item.id),
                     TaskInput {
-                        title: "Confirm the survivor's services are in place before the next contact".into(),
+                        title:
+                            "Confirm the survivor's services are in place before the next contact"
+                                .into(),
                         due_on: Some(day(held_on + Duration::days(14))),
                         assignee_member_id: investigator.principal().map(|p| p.member_id),
                         status: None,

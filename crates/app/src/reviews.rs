@@ -67,8 +67,13 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
     ) -> Result<Vec<(CaseReview, i64)>> {
-        self.authorize(actor, Action::List, &Self::review_resource(tf), "case_reviews")
-            .await?;
+        self.authorize(
+            actor,
+            Action::List,
+            &Self::review_resource(tf),
+            "case_reviews",
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         Ok(db::reviews(&mut conn, tf).await?)
     }
@@ -79,8 +84,13 @@ impl App {
         actor: &Actor,
         tf: TaskForceId,
     ) -> Result<Vec<(MemberId, String)>> {
-        self.authorize(actor, Action::List, &Self::review_resource(tf), "case_reviews")
-            .await?;
+        self.authorize(
+            actor,
+            Action::List,
+            &Self::review_resource(tf),
+            "case_reviews",
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         Ok(org_db::members(&mut conn, tf)
             .await?
@@ -99,9 +109,10 @@ impl App {
     ) -> Result<CaseReview> {
         self.authorize(actor, Action::Create, &Self::review_resource(tf), "new")
             .await?;
-        let creator = actor.principal().map(|p| p.member_id).ok_or_else(|| {
-            AppError::Forbidden("A case review is scheduled by a member.".into())
-        })?;
+        let creator = actor
+            .principal()
+            .map(|p| p.member_id)
+            .ok_or_else(|| AppError::Forbidden("A case review is scheduled by a member.".into()))?;
         let mut conn = self.store().conn().await?;
         let members: Vec<(MemberId, String)> = org_db::members(&mut conn, tf)
             .await?
@@ -182,8 +193,13 @@ impl App {
         version: Option<i64>,
         attended: &[String],
     ) -> Result<CaseReview> {
-        self.authorize(actor, Action::Update, &Self::review_resource(tf), &id.to_string())
-            .await?;
+        self.authorize(
+            actor,
+            Action::Update,
+            &Self::review_resource(tf),
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         let review = db::review(&mut conn, tf, id)
             .await?
@@ -238,8 +254,13 @@ impl App {
         tf: TaskForceId,
         id: CaseReviewId,
     ) -> Result<ReviewView> {
-        self.authorize(actor, Action::Read, &Self::review_resource(tf), &id.to_string())
-            .await?;
+        self.authorize(
+            actor,
+            Action::Read,
+            &Self::review_resource(tf),
+            &id.to_string(),
+        )
+        .await?;
         let mut conn = self.store().conn().await?;
         let review = db::review(&mut conn, tf, id)
             .await?
@@ -327,8 +348,13 @@ impl App {
         id: CaseReviewId,
         reference: &str,
     ) -> Result<ReviewItem> {
-        self.authorize(actor, Action::Update, &Self::review_resource(tf), &id.to_string())
-            .await?;
+        self.authorize(
+            actor,
+            Action::Update,
+            &Self::review_resource(tf),
+            &id.to_string(),
+        )
+        .await?;
         let adder = actor.principal().map(|p| p.member_id).ok_or_else(|| {
             AppError::Forbidden("A case is put on the agenda by a member.".into())
         })?;

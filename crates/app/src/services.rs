@@ -100,7 +100,11 @@ impl App {
         let p = actor.principal().ok_or_else(|| {
             AppError::Forbidden("Services and interviews are recorded by a member.".into())
         })?;
-        Ok((p.organization_id, label_for(p.organization_kind), p.member_id))
+        Ok((
+            p.organization_id,
+            label_for(p.organization_kind),
+            p.member_id,
+        ))
     }
 
     /// Consents recorded for `person` by each holder in `holders`.
@@ -180,7 +184,11 @@ impl App {
             ResourceKind::CaseReference,
             "update",
             &format!("service category {}", category.code),
-            &format!("{} ({})", category.words, if active { "offered" } else { "retired" }),
+            &format!(
+                "{} ({})",
+                category.words,
+                if active { "offered" } else { "retired" }
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -199,7 +207,14 @@ impl App {
     ) -> Result<ServicesView> {
         let mut conn = self.store().conn().await?;
         let row = self
-            .person_for_part(actor, &mut conn, tf, person, ResourceKind::Service, Action::List)
+            .person_for_part(
+                actor,
+                &mut conn,
+                tf,
+                person,
+                ResourceKind::Service,
+                Action::List,
+            )
             .await?;
         let services = db::services_of(&mut conn, tf, person).await?;
         let goals = db::goals_of(&mut conn, tf, person).await?;
@@ -255,7 +270,14 @@ impl App {
             Ok((org, label, _)) => self.may(
                 actor,
                 Action::Create,
-                &Self::person_part(ResourceKind::Service, tf, org, label, DataCategory::Services, &[]),
+                &Self::person_part(
+                    ResourceKind::Service,
+                    tf,
+                    org,
+                    label,
+                    DataCategory::Services,
+                    &[],
+                ),
             ),
             Err(_) => false,
         };
@@ -292,8 +314,15 @@ impl App {
         input: ServiceInput,
     ) -> Result<Service> {
         let mut conn = self.store().conn().await?;
-        self.person_for_part(actor, &mut conn, tf, person, ResourceKind::Service, Action::Create)
-            .await?;
+        self.person_for_part(
+            actor,
+            &mut conn,
+            tf,
+            person,
+            ResourceKind::Service,
+            Action::Create,
+        )
+        .await?;
         let categories = db::categories(&mut conn, tf).await?;
         drop(conn);
         let (holder, label, member) = Self::recorder(actor)?;
@@ -340,8 +369,15 @@ impl App {
         input: GoalInput,
     ) -> Result<ServiceGoal> {
         let mut conn = self.store().conn().await?;
-        self.person_for_part(actor, &mut conn, tf, person, ResourceKind::Service, Action::Create)
-            .await?;
+        self.person_for_part(
+            actor,
+            &mut conn,
+            tf,
+            person,
+            ResourceKind::Service,
+            Action::Create,
+        )
+        .await?;
         let categories = db::categories(&mut conn, tf).await?;
         drop(conn);
         let (holder, label, member) = Self::recorder(actor)?;
@@ -386,13 +422,21 @@ impl App {
         status: &str,
     ) -> Result<()> {
         let mut conn = self.store().conn().await?;
-        self.person_for_part(actor, &mut conn, tf, person, ResourceKind::Service, Action::Update)
-            .await?;
+        self.person_for_part(
+            actor,
+            &mut conn,
+            tf,
+            person,
+            ResourceKind::Service,
+            Action::Update,
+        )
+        .await?;
         let goal = db::goal(&mut conn, tf, id)
             .await?
             .filter(|g| g.person_id == person)
             .ok_or(AppError::NotFound)?;
-        let scopes = consent_db::scopes(&mut conn, tf, goal.holder_organization_id, &[person]).await?;
+        let scopes =
+            consent_db::scopes(&mut conn, tf, goal.holder_organization_id, &[person]).await?;
         drop(conn);
         let resource = Self::person_part(
             ResourceKind::Service,
@@ -453,7 +497,14 @@ impl App {
     ) -> Result<InterviewView> {
         let mut conn = self.store().conn().await?;
         let row = self
-            .person_for_part(actor, &mut conn, tf, person, ResourceKind::Interview, Action::Read)
+            .person_for_part(
+                actor,
+                &mut conn,
+                tf,
+                person,
+                ResourceKind::Interview,
+                Action::Read,
+            )
             .await?;
         let stored = db::interview_of_person(&mut conn, tf, person).await?;
         let (interview, holder_name, may_record, read) = match stored {
@@ -543,7 +594,9 @@ impl App {
     ) -> Result<Interview> {
         let mut i = stored.interview;
         i.place = self.unseal(conn, tf, &stored.place_enc).await?;
-        i.recording_reference = self.unseal(conn, tf, &stored.recording_reference_enc).await?;
+        i.recording_reference = self
+            .unseal(conn, tf, &stored.recording_reference_enc)
+            .await?;
         i.notes = self.unseal(conn, tf, &stored.notes_enc).await?;
         Ok(i)
     }
@@ -566,8 +619,15 @@ impl App {
         } else {
             Action::Create
         };
-        self.person_for_part(actor, &mut conn, tf, person, ResourceKind::Interview, action)
-            .await?;
+        self.person_for_part(
+            actor,
+            &mut conn,
+            tf,
+            person,
+            ResourceKind::Interview,
+            action,
+        )
+        .await?;
         let (org, label, member) = Self::recorder(actor)?;
         let (holder, label) = match &existing {
             Some(stored) => {

@@ -191,7 +191,10 @@ fn category(invalid: &mut Invalid, text: &str, categories: &[ServiceCategory]) -
     if code.is_empty() {
         invalid.add("category", "is required");
     } else if !categories.iter().any(|c| c.active && c.code == code) {
-        invalid.add("category", "is not one of the task force's service categories");
+        invalid.add(
+            "category",
+            "is not one of the task force's service categories",
+        );
     }
     code.to_owned()
 }
@@ -200,9 +203,14 @@ fn category(invalid: &mut Invalid, text: &str, categories: &[ServiceCategory]) -
 pub fn parse_amount(text: &str) -> Option<i64> {
     let text: String = text.trim().trim_start_matches('$').replace(',', "");
     let (whole, cents) = match text.split_once('.') {
-        Some((w, c)) if !c.is_empty() && c.len() <= 2 && c.chars().all(|d| d.is_ascii_digit()) => {
-            (w, if c.len() == 1 { format!("{c}0") } else { c.to_owned() })
-        }
+        Some((w, c)) if !c.is_empty() && c.len() <= 2 && c.chars().all(|d| d.is_ascii_digit()) => (
+            w,
+            if c.len() == 1 {
+                format!("{c}0")
+            } else {
+                c.to_owned()
+            },
+        ),
         Some(_) => return None,
         None => (text.as_str(), "00".to_owned()),
     };
@@ -213,6 +221,8 @@ pub fn parse_amount(text: &str) -> Option<i64> {
 }
 
 /// Cents as dollars for people ("$1,250.00").
+// `usize::is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 pub fn dollars(cents: i64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
@@ -227,7 +237,10 @@ pub fn dollars(cents: i64) -> String {
 
 impl ServiceInput {
     /// `categories`: the task force's list (only active ones may be chosen).
-    pub fn validate(&self, categories: &[ServiceCategory]) -> Result<Valid<ServiceContent>, Invalid> {
+    pub fn validate(
+        &self,
+        categories: &[ServiceCategory],
+    ) -> Result<Valid<ServiceContent>, Invalid> {
         let mut invalid = Invalid::default();
         let category = category(&mut invalid, &self.category, categories);
         let started_on = required_date(&mut invalid, "started_on", &self.started_on);
@@ -255,7 +268,10 @@ impl ServiceInput {
             text => match parse_amount(text) {
                 Some(c) => Some(c),
                 None => {
-                    invalid.add("amount", "must be an amount in dollars, such as 125 or 125.50");
+                    invalid.add(
+                        "amount",
+                        "must be an amount in dollars, such as 125 or 125.50",
+                    );
                     None
                 }
             },

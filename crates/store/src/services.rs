@@ -206,7 +206,14 @@ pub async fn set_goal_status(
         .bind(version)
         .execute(tx.conn())
         .await?;
-    check_updated(tx.conn(), done.rows_affected(), "service_goals", Some(tf), id.0).await
+    check_updated(
+        tx.conn(),
+        done.rows_affected(),
+        "service_goals",
+        Some(tf),
+        id.0,
+    )
+    .await
 }
 
 // -- the interview record -------------------------------------------------------------------
@@ -304,7 +311,14 @@ pub async fn update_interview(tx: &mut Tx, row: &InterviewRow) -> Result<()> {
         .bind(i.version)
         .execute(tx.conn())
         .await?;
-    check_updated(tx.conn(), done.rows_affected(), "interviews", Some(i.task_force_id), i.id.0).await
+    check_updated(
+        tx.conn(),
+        done.rows_affected(),
+        "interviews",
+        Some(i.task_force_id),
+        i.id.0,
+    )
+    .await
 }
 
 // -- case reviews ---------------------------------------------------------------------------
@@ -384,7 +398,14 @@ pub async fn set_attendance(
         .bind(version)
         .execute(tx.conn())
         .await?;
-    check_updated(tx.conn(), done.rows_affected(), "case_reviews", Some(tf), review.0).await?;
+    check_updated(
+        tx.conn(),
+        done.rows_affected(),
+        "case_reviews",
+        Some(tf),
+        review.0,
+    )
+    .await?;
     for a in attendees(tx.conn(), tf, review).await? {
         sqlx::query("UPDATE case_review_attendees SET attended = $1 WHERE task_force_id = $2 AND review_id = $3 AND member_id = $4")
             .bind(flag(attended.contains(&a.member_id)))
@@ -514,7 +535,14 @@ pub async fn set_decision(
     .bind(id.to_string())
     .execute(tx.conn())
     .await?;
-    check_updated(tx.conn(), done.rows_affected(), "case_review_items", Some(tf), id.0).await
+    check_updated(
+        tx.conn(),
+        done.rows_affected(),
+        "case_review_items",
+        Some(tf),
+        id.0,
+    )
+    .await
 }
 
 pub async fn insert_action(
@@ -523,12 +551,14 @@ pub async fn insert_action(
     item: ReviewItemId,
     task: CaseTaskId,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO case_review_actions (task_force_id, item_id, task_id) VALUES ($1, $2, $3)")
-        .bind(tf.to_string())
-        .bind(item.to_string())
-        .bind(task.to_string())
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "INSERT INTO case_review_actions (task_force_id, item_id, task_id) VALUES ($1, $2, $3)",
+    )
+    .bind(tf.to_string())
+    .bind(item.to_string())
+    .bind(task.to_string())
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 

@@ -231,7 +231,13 @@ pub async fn record_decision(
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> Result<Response, ApiError> {
     s.app
-        .record_review_decision(&caller.actor, tf(&caller), id, input.item_id, &input.decision)
+        .record_review_decision(
+            &caller.actor,
+            tf(&caller),
+            id,
+            input.item_id,
+            &input.decision,
+        )
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

@@ -1922,8 +1922,14 @@ async fn person_page(
         Row::new(
             "Services and interview",
             vec![
-                Cell::link("Services and service plan", format!("/persons/{}/services", person.id)),
-                Cell::link("Interview record", format!("/persons/{}/interview", person.id)),
+                Cell::link(
+                    "Services and service plan",
+                    format!("/persons/{}/services", person.id),
+                ),
+                Cell::link(
+                    "Interview record",
+                    format!("/persons/{}/interview", person.id),
+                ),
             ],
         ),
     ];

@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/services", get(services).post(record_service))
         .route("/persons/{id}/goals", post(add_goal))
         .route("/persons/{id}/goals/{goal}/status", post(goal_status))
-        .route("/persons/{id}/interview", get(interview).post(record_interview))
+        .route(
+            "/persons/{id}/interview",
+            get(interview).post(record_interview),
+        )
         .route("/reviews", get(reviews).post(create_review))
         .route("/reviews/new", get(new_review))
         .route("/reviews/{id}", get(review))
@@ -81,7 +84,11 @@ fn refused(
         fields,
         problems: Vec::new(),
     };
-    (StatusCode::UNPROCESSABLE_ENTITY, render(&page.with_errors(invalid))).into_response()
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&page.with_errors(invalid)),
+    )
+        .into_response()
 }
 
 // -- services and the service plan ---------------------------------------------------------
@@ -144,7 +151,12 @@ fn service_fields(input: &ServiceInput, list: &[ServiceCategory]) -> Vec<Field> 
         Field::new("units", "Units", "number", input.units.clone()),
         Field::new("unit", "Unit", "text", input.unit.clone())
             .hint("What a unit is: nights, sessions, rides."),
-        Field::new("amount", "Amount spent (dollars)", "text", input.amount.clone()),
+        Field::new(
+            "amount",
+            "Amount spent (dollars)",
+            "text",
+            input.amount.clone(),
+        ),
         Field::new("outcome", "Outcome", "select", input.outcome.clone()).options(
             ServiceOutcome::ALL
                 .iter()
@@ -159,8 +171,13 @@ fn goal_fields(input: &GoalInput, list: &[ServiceCategory]) -> Vec<Field> {
         Field::new("goal", "Goal", "textarea", input.goal.clone())
             .required()
             .hint("In the survivor's own words where possible."),
-        Field::new("goal_category", "Service it is about", "select", input.category.clone())
-            .options(category_options(list, "None in particular")),
+        Field::new(
+            "goal_category",
+            "Service it is about",
+            "select",
+            input.category.clone(),
+        )
+        .options(category_options(list, "None in particular")),
         Field::new("target_on", "Target date", "date", input.target_on.clone()),
     ]
 }
@@ -341,7 +358,11 @@ async fn add_goal(
         target_on: form.text("target_on"),
         status: form.text("status"),
     };
-    match s.app.add_service_goal(&v.actor, tf, id, input.clone()).await {
+    match s
+        .app
+        .add_service_goal(&v.actor, tf, id, input.clone())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}/services?saved=1")).into_response()),
         Err(AppError::Invalid(mut invalid)) => {
             for e in &mut invalid.errors {
@@ -402,14 +423,30 @@ struct InterviewPage {
 
 fn interview_fields(input: &InterviewInput) -> Vec<Field> {
     vec![
-        Field::new("interviewed_by", "Interviewed by", "text", input.interviewed_by.clone())
-            .required()
-            .hint("Names and agencies of those who interviewed."),
-        Field::new("interviewed_on", "Date", "date", input.interviewed_on.clone()).required(),
+        Field::new(
+            "interviewed_by",
+            "Interviewed by",
+            "text",
+            input.interviewed_by.clone(),
+        )
+        .required()
+        .hint("Names and agencies of those who interviewed."),
+        Field::new(
+            "interviewed_on",
+            "Date",
+            "date",
+            input.interviewed_on.clone(),
+        )
+        .required(),
         Field::new("place", "Where", "text", input.place.clone()),
         Field::new("language", "Language", "text", input.language.clone()).required(),
-        Field::new("interpreter", "Interpreter", "text", input.interpreter.clone())
-            .hint("Name and agency, or leave empty when none was needed."),
+        Field::new(
+            "interpreter",
+            "Interpreter",
+            "text",
+            input.interpreter.clone(),
+        )
+        .hint("Name and agency, or leave empty when none was needed."),
         Field::new(
             "recording_reference",
             "Recording reference",
@@ -533,7 +570,13 @@ async fn record_interview(
     let input = interview_input(&form);
     match s
         .app
-        .record_interview(&v.actor, v.principal.task_force_id, id, version, input.clone())
+        .record_interview(
+            &v.actor,
+            v.principal.task_force_id,
+            id,
+            version,
+            input.clone(),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}/interview?saved=1")).into_response()),
@@ -571,7 +614,11 @@ async fn reviews(
             vec![
                 Cell::link(r.title.clone(), format!("/reviews/{}", r.id)),
                 Cell::text(format!("{} {}", r.held_on, r.starts_at).trim().to_owned()),
-                Cell::text(if r.held_on < today { "Held" } else { "Upcoming" }),
+                Cell::text(if r.held_on < today {
+                    "Held"
+                } else {
+                    "Upcoming"
+                }),
                 Cell::text(r.place.clone()),
                 Cell::text(items.to_string()),
             ]
@@ -710,9 +757,11 @@ struct AgendaLine {
 }
 
 fn agenda_fields(reference: &str) -> Vec<Field> {
-    vec![Field::new("case_reference", "Case reference", "text", reference)
-        .required()
-        .hint("Only a case you may read can be put on the agenda.")]
+    vec![
+        Field::new("case_reference", "Case reference", "text", reference)
+            .required()
+            .hint("Only a case you may read can be put on the agenda."),
+    ]
 }
 
 fn decision_fields(items: &[(String, String)], item: &str, decision: &str) -> Vec<Field> {
@@ -740,9 +789,14 @@ fn action_fields(
             .options(items.to_vec()),
         Field::new("title", "What is to be done", "text", text("title")).required(),
         Field::new("due_on", "Due on", "date", text("due_on")),
-        Field::new("assignee_member_id", "Assigned to", "select", text("assignee_member_id"))
-            .options(people)
-            .hint("They are told in their inbox; the task goes on the case."),
+        Field::new(
+            "assignee_member_id",
+            "Assigned to",
+            "select",
+            text("assignee_member_id"),
+        )
+        .options(people)
+        .hint("They are told in their inbox; the task goes on the case."),
     ]
 }
 
@@ -769,7 +823,10 @@ async fn review(
         .iter()
         .map(|entry| match &entry.case {
             Shown::Yes(c) => {
-                let option = (entry.item_id.to_string(), format!("{} {}", c.reference, c.title));
+                let option = (
+                    entry.item_id.to_string(),
+                    format!("{} {}", c.reference, c.title),
+                );
                 if c.may_update_case {
                     updatable.push(option.clone());
                 }
@@ -966,9 +1023,10 @@ async fn item_choices(
         .agenda
         .iter()
         .filter_map(|e| match &e.case {
-            Shown::Yes(c) if !updatable || c.may_update_case => {
-                Some((e.item_id.to_string(), format!("{} {}", c.reference, c.title)))
-            }
+            Shown::Yes(c) if !updatable || c.may_update_case => Some((
+                e.item_id.to_string(),
+                format!("{} {}", c.reference, c.title),
+            )),
             _ => None,
         })
         .collect();
@@ -976,7 +1034,11 @@ async fn item_choices(
 }
 
 fn item_of(form: &FormData, name: &str) -> Option<ReviewItemId> {
-    form.text(name).trim().parse::<uuid::Uuid>().ok().map(ReviewItemId)
+    form.text(name)
+        .trim()
+        .parse::<uuid::Uuid>()
+        .ok()
+        .map(ReviewItemId)
 }
 
 async fn record_decision(
@@ -987,7 +1049,13 @@ async fn record_decision(
     let tf = v.principal.task_force_id;
     let result = s
         .app
-        .record_review_decision(&v.actor, tf, id, item_of(&form, "item"), &form.text("decision"))
+        .record_review_decision(
+            &v.actor,
+            tf,
+            id,
+            item_of(&form, "item"),
+            &form.text("decision"),
+        )
         .await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/reviews/{id}?saved=1")).into_response()),

@@ -289,23 +289,51 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/search", AnyCase(Read)),
     // Services, the service plan and the interview record of a person; case reviews.
     route("GET", "/persons/{id}/services", OfPerson(K::Service, List)),
-    route("POST", "/persons/{id}/services", OfPerson(K::Service, Create)),
+    route(
+        "POST",
+        "/persons/{id}/services",
+        OfPerson(K::Service, Create),
+    ),
     route("POST", "/persons/{id}/goals", OfPerson(K::Service, Create)),
     route(
         "POST",
         "/persons/{id}/goals/{goal}/status",
         OfPerson(K::Service, Update),
     ),
-    route("GET", "/persons/{id}/interview", OfPerson(K::Interview, Read)),
-    route("POST", "/persons/{id}/interview", OfPerson(K::Interview, Create)),
+    route(
+        "GET",
+        "/persons/{id}/interview",
+        OfPerson(K::Interview, Read),
+    ),
+    route(
+        "POST",
+        "/persons/{id}/interview",
+        OfPerson(K::Interview, Create),
+    ),
     route("GET", "/reviews", Policy(K::CaseReview, List)),
     route("POST", "/reviews", Policy(K::CaseReview, Create)),
     route("GET", "/reviews/new", Policy(K::CaseReview, Create)),
     route("GET", "/reviews/{id}", Policy(K::CaseReview, Read)),
-    route("POST", "/reviews/{id}/attendance", Policy(K::CaseReview, Update)),
-    route("POST", "/reviews/{id}/agenda", Policy(K::CaseReview, Update)),
-    route("POST", "/reviews/{id}/decisions", Policy(K::CaseReview, Update)),
-    route("POST", "/reviews/{id}/actions", Policy(K::CaseReview, Update)),
+    route(
+        "POST",
+        "/reviews/{id}/attendance",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/agenda",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/decisions",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/actions",
+        Policy(K::CaseReview, Update),
+    ),
     route(
         "GET",
         "/api/v1/persons/{id}/services",

@@ -25,7 +25,10 @@ struct Survivor {
 /// plan goal and the interview record, all recorded by the provider's advocate.
 async fn survivor(site: &Site) -> Survivor {
     let tf = site.task_force_id(NORTH_DAKOTA).await;
-    let advocate_email = site.member_for_role(NORTH_DAKOTA, Role::Advocate).await.email;
+    let advocate_email = site
+        .member_for_role(NORTH_DAKOTA, Role::Advocate)
+        .await
+        .email;
     let advocate = Actor::Member(site.principal(&advocate_email).await);
     let investigator_email = site
         .member_for_role(NORTH_DAKOTA, Role::Investigator)
@@ -155,10 +158,16 @@ async fn services_and_the_interview_open_to_a_partner_only_while_a_consent_cover
 
     // The holder sees everything it recorded.
     let advocate = Caller::Session(site.sign_in_as(&s.advocate_email).await);
-    let page = site.get_as(&advocate, &services).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&advocate, &services)
+        .await
+        .expect(StatusCode::OK);
     assert!(page.body.contains("Red River Shelter"));
     assert!(page.body.contains("Stable housing of her own"));
-    let page = site.get_as(&advocate, &interview).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&advocate, &interview)
+        .await
+        .expect(StatusCode::OK);
     assert!(page.body.contains("CAC-2026-0042"));
 
     // Without consent, the investigator may not even see who the survivor is.
@@ -181,12 +190,17 @@ async fn services_and_the_interview_open_to_a_partner_only_while_a_consent_cover
         .expect(StatusCode::OK);
     assert!(page.body.contains("Red River Shelter"));
     assert!(page.body.contains("14 nights"));
-    assert!(!page.body.contains("Record a service"), "not the holder's to record");
+    assert!(
+        !page.body.contains("Record a service"),
+        "not the holder's to record"
+    );
     let page = site
         .get_as(&investigator, &interview)
         .await
         .expect(StatusCode::OK);
-    assert!(page.body.contains("Covered recruitment through a job advert"));
+    assert!(page
+        .body
+        .contains("Covered recruitment through a job advert"));
     assert!(page.body.contains("Certified court interpreter"));
     let json = site
         .api_as(&token, Method::GET, &api_interview, None, &[])
@@ -251,7 +265,10 @@ async fn services_and_the_interview_open_to_a_partner_only_while_a_consent_cover
         .expect(StatusCode::FORBIDDEN);
 
     // The holder still sees all of it.
-    let page = site.get_as(&advocate, &services).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&advocate, &services)
+        .await
+        .expect(StatusCode::OK);
     assert!(page.body.contains("Red River Shelter"));
 }
 
@@ -450,7 +467,10 @@ async fn a_case_review_shows_each_case_only_to_those_who_may_read_it_and_makes_t
     site.post_form_as(
         &investigator,
         &format!("/reviews/{review}/decisions"),
-        &[("item", &item), ("decision", "Refer the workers to legal aid")],
+        &[
+            ("item", &item),
+            ("decision", "Refer the workers to legal aid"),
+        ],
     )
     .await
     .expect(StatusCode::SEE_OTHER);
@@ -517,11 +537,20 @@ async fn a_case_review_shows_each_case_only_to_those_who_may_read_it_and_makes_t
         "legal aid",
         "payroll",
     ] {
-        assert!(!page.body.contains(secret), "{secret} leaked to the advocate");
+        assert!(
+            !page.body.contains(secret),
+            "{secret} leaked to the advocate"
+        );
     }
     let token = site.token_for(&advocate.email, TokenScope::Read).await;
     let json = site
-        .api_as(&token, Method::GET, &format!("/api/v1/reviews/{review}"), None, &[])
+        .api_as(
+            &token,
+            Method::GET,
+            &format!("/api/v1/reviews/{review}"),
+            None,
+            &[],
+        )
         .await
         .expect(StatusCode::OK)
         .json();
