@@ -31,7 +31,7 @@ pub(crate) struct Held {
 }
 
 impl Held {
-    fn resource(&self, category: Option<DataCategory>) -> Resource<'_> {
+    pub(crate) fn resource(&self, category: Option<DataCategory>) -> Resource<'_> {
         self.resource_as(self.row.case.label, category)
     }
 
@@ -100,7 +100,7 @@ fn version_and_code<T>(
 }
 
 /// The category of a case's own record, for consent on a service case.
-fn case_category(kind: CaseKind) -> Option<DataCategory> {
+pub(crate) fn case_category(kind: CaseKind) -> Option<DataCategory> {
     (kind == CaseKind::ServiceCase).then_some(DataCategory::Services)
 }
 
@@ -228,7 +228,7 @@ impl App {
     }
 
     /// The case, once the policy lets the actor `action` it as a whole (a denial is audited).
-    async fn held_for(
+    pub(crate) async fn held_for(
         &self,
         actor: &Actor,
         conn: &mut Connection,
@@ -725,7 +725,7 @@ impl App {
     }
 
     /// The policy's answer without auditing, for deciding what a page shows.
-    fn decision(
+    pub(crate) fn decision(
         &self,
         actor: &Actor,
         action: Action,
@@ -1390,6 +1390,18 @@ impl App {
         case: CaseId,
         input: TaskInput,
     ) -> Result<CaseTask> {
+        self.add_task_from(actor, tf, case, input, None).await
+    }
+
+    /// Adds a task; `from_item`: the case review agenda item it is an action item of.
+    pub(crate) async fn add_task_from(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        case: CaseId,
+        input: TaskInput,
+        from_item: Option<ReviewItemId>,
+    ) -> Result<CaseTask> {
         let mut conn = self.store().conn().await?;
         let held = self
             .held_for(actor, &mut conn, tf, case, Action::Update)
@@ -1409,6 +1421,13 @@ impl App {
         };
         let mut tx = self.store().begin().await?;
         db::insert_task(&mut tx, tf, &task).await?;
+        if let Some(item) = from_item {
+            taskforce_store::services::insert_action(&mut tx, tf, item, task.id).await?;
+        }
+        if let Some(assignee) = task.assignee_member_id {
+            self.notify_task_assigned(&mut tx, actor, tf, &held, assignee)
+                .await?;
+        }
         self.write_audit(
             &mut tx,
             actor,
@@ -1442,6 +1461,7 @@ impl App {
         let members = self.assignable(&mut conn, tf, &held).await?;
         drop(conn);
         let (title, due_on, assignee, status) = input.validate(&members)?.into_inner();
+        let existing_assignee = existing.assignee_member_id;
         let task = CaseTask {
             title,
             due_on,
@@ -1452,6 +1472,10 @@ impl App {
         };
         let mut tx = self.store().begin().await?;
         db::update_task(&mut tx, tf, &task).await?;
+        if let Some(assignee) = assignee.filter(|a| Some(*a) != existing_assignee) {
+            self.notify_task_assigned(&mut tx, actor, tf, &held, assignee)
+                .await?;
+        }
         self.write_audit(
             &mut tx,
             actor,

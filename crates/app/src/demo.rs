@@ -291,6 +291,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
     if app.has_keyring() {
         for (index, tf) in summary.task_forces.iter().enumerate() {
             let written = crate::demo_cases::seed_caseload(app, tf, index).await?;
+            crate::demo_services::seed_services(app, tf, index).await?;
             summary.caseload.cases += written.cases;
             summary.caseload.persons += written.persons;
             summary.caseload.notes += written.notes;

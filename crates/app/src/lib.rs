@@ -18,13 +18,16 @@ mod crypto;
 pub mod demo;
 pub mod demo_cases;
 mod demo_referrals;
+pub mod demo_services;
 mod error;
 pub mod identity;
 pub mod intake;
 pub mod notifications;
 pub mod passkeys;
 pub mod referrals;
+pub mod reviews;
 mod search_kinds;
+pub mod services;
 pub mod structure;
 pub mod threat;
 

@@ -17,6 +17,7 @@ pub mod reference;
 pub mod referrals;
 pub mod screening;
 pub mod search;
+pub mod services;
 pub mod structure;
 pub mod threat;
 pub mod validation;

@@ -15,33 +15,9 @@ use crate::validation::Invalid;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The default service categories (DOMAIN.md "Services"), as (code, words). A referral's need
-/// is one or more of them.
-pub const SERVICE_CATEGORIES: &[(&str, &str)] = &[
-    ("case_management", "Case management"),
-    ("emergency_housing", "Emergency housing"),
-    ("transitional_housing", "Transitional housing"),
-    ("long_term_housing", "Long-term housing"),
-    ("medical", "Medical care"),
-    ("dental", "Dental care"),
-    ("mental_health", "Mental health"),
-    ("substance_use", "Substance use treatment"),
-    ("criminal_justice_advocacy", "Criminal justice advocacy"),
-    ("civil_legal", "Civil legal services"),
-    ("immigration_legal", "Immigration legal services"),
-    ("interpretation", "Interpretation and translation"),
-    ("transportation", "Transportation"),
-    ("education", "Education"),
-    ("employment", "Employment and job training"),
-    ("life_skills", "Life skills"),
-    ("child_care", "Child care"),
-    ("personal_items", "Personal items"),
-    ("financial_assistance", "Financial assistance"),
-    ("public_benefits", "Public benefits assistance"),
-    ("family_reunification", "Family reunification"),
-    ("repatriation", "Repatriation"),
-    ("safety_planning", "Safety planning"),
-];
+/// A referral's need is one or more service categories: the one default list (DOMAIN.md
+/// "Services") that services delivered use too.
+pub use crate::services::SERVICE_CATEGORIES;
 
 /// The words of a service category code (the code itself when unknown).
 pub fn service_words(code: &str) -> &str {

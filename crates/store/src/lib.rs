@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod passkeys;
 pub mod referrals;
 pub mod search;
+pub mod services;
 pub mod structure;
 pub mod threat;
 mod values;

@@ -424,6 +424,17 @@ section!(
         crate::api_referrals::dashboard,
         crate::api_referrals::sla,
         crate::api_referrals::set_sla,
+        crate::api_services::services,
+        crate::api_services::record_service,
+        crate::api_services::add_goal,
+        crate::api_services::interview,
+        crate::api_services::record_interview,
+        crate::api_services::reviews,
+        crate::api_services::create_review,
+        crate::api_services::review,
+        crate::api_services::add_agenda_case,
+        crate::api_services::record_decision,
+        crate::api_services::add_action,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

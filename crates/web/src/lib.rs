@@ -8,6 +8,7 @@ mod api;
 mod api_cases;
 mod api_intake;
 mod api_referrals;
+mod api_services;
 mod api_sharing;
 mod assets;
 mod auth;
@@ -78,6 +79,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_intake::routes())
         .merge(api_sharing::routes())
         .merge(api_referrals::routes())
+        .merge(api_services::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

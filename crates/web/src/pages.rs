@@ -6,6 +6,7 @@ mod cases;
 mod intake;
 mod passkeys;
 mod referrals;
+mod services;
 mod session;
 mod sharing;
 mod structure;
@@ -30,4 +31,5 @@ pub fn routes() -> Router<AppState> {
         .merge(threat::routes())
         .merge(sharing::routes())
         .merge(referrals::routes())
+        .merge(services::routes())
 }

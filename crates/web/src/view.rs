@@ -100,6 +100,8 @@ pub struct ViewerBar {
     pub referrals: bool,
     /// The navigator's regions (navigators and the coordinator).
     pub navigator: bool,
+    /// Case reviews (multidisciplinary team meetings).
+    pub reviews: bool,
 }
 
 impl Chrome {
@@ -134,6 +136,7 @@ impl Chrome {
                 .any(|k| may(k, Action::List)),
                 referrals: may(ResourceKind::Referral, Action::List),
                 navigator: may(ResourceKind::ReferralReport, Action::Read),
+                reviews: may(ResourceKind::CaseReview, Action::List),
             }),
         }
     }

@@ -1919,6 +1919,19 @@ async fn person_page(
             "Entered on case",
             vec![Cell::link("Open the case", case_href(p.home_case_id))],
         ),
+        Row::new(
+            "Services and interview",
+            vec![
+                Cell::link(
+                    "Services and service plan",
+                    format!("/persons/{}/services", person.id),
+                ),
+                Cell::link(
+                    "Interview record",
+                    format!("/persons/{}/interview", person.id),
+                ),
+            ],
+        ),
     ];
     if p.may_keep_consent {
         rows.push(Row::new(

@@ -19,6 +19,7 @@ mod pages;
 mod referrals;
 mod routes;
 mod service;
+mod services_reviews;
 mod sessions;
 mod tenancy;
 mod threat;

@@ -32,6 +32,9 @@ pub enum Needs {
     Person(Action),
     /// A member who may read the probe person and do this to the consents their holder keeps.
     Consent(Action),
+    /// A member who may read the probe person and whose roles allow this (kind, action): a
+    /// person's services, service plan and interview record.
+    OfPerson(ResourceKind, Action),
 }
 
 pub struct Route {
@@ -49,7 +52,7 @@ const fn route(method: &'static str, path: &'static str, needs: Needs) -> Route 
 }
 
 use Action::{Create, Export, List, Read, Share, Update};
-use Needs::{AnyCase, Case, Consent, NewCase, Pending, Person, Policy, Public, SignedIn};
+use Needs::{AnyCase, Case, Consent, NewCase, OfPerson, Pending, Person, Policy, Public, SignedIn};
 use ResourceKind as K;
 
 /// The route table. A route added to the router must be added here (the test below fails
@@ -316,6 +319,96 @@ pub const ROUTES: &[Route] = &[
     ),
     route("GET", "/api/v1/notifications", SignedIn),
     route("POST", "/api/v1/notifications/{id}/read", SignedIn),
+    // Services, the service plan and the interview record of a person; case reviews.
+    route("GET", "/persons/{id}/services", OfPerson(K::Service, List)),
+    route(
+        "POST",
+        "/persons/{id}/services",
+        OfPerson(K::Service, Create),
+    ),
+    route("POST", "/persons/{id}/goals", OfPerson(K::Service, Create)),
+    route(
+        "POST",
+        "/persons/{id}/goals/{goal}/status",
+        OfPerson(K::Service, Update),
+    ),
+    route(
+        "GET",
+        "/persons/{id}/interview",
+        OfPerson(K::Interview, Read),
+    ),
+    route(
+        "POST",
+        "/persons/{id}/interview",
+        OfPerson(K::Interview, Create),
+    ),
+    route("GET", "/reviews", Policy(K::CaseReview, List)),
+    route("POST", "/reviews", Policy(K::CaseReview, Create)),
+    route("GET", "/reviews/new", Policy(K::CaseReview, Create)),
+    route("GET", "/reviews/{id}", Policy(K::CaseReview, Read)),
+    route(
+        "POST",
+        "/reviews/{id}/attendance",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/agenda",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/decisions",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/reviews/{id}/actions",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/persons/{id}/services",
+        OfPerson(K::Service, List),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/services",
+        OfPerson(K::Service, Create),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/goals",
+        OfPerson(K::Service, Create),
+    ),
+    route(
+        "GET",
+        "/api/v1/persons/{id}/interview",
+        OfPerson(K::Interview, Read),
+    ),
+    route(
+        "PUT",
+        "/api/v1/persons/{id}/interview",
+        OfPerson(K::Interview, Create),
+    ),
+    route("GET", "/api/v1/reviews", Policy(K::CaseReview, List)),
+    route("POST", "/api/v1/reviews", Policy(K::CaseReview, Create)),
+    route("GET", "/api/v1/reviews/{id}", Policy(K::CaseReview, Read)),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/agenda",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/decisions",
+        Policy(K::CaseReview, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/reviews/{id}/actions",
+        Policy(K::CaseReview, Update),
+    ),
     // The JSON API and its description.
     route("GET", "/api/openapi.json", SignedIn),
     route("GET", "/api/v1/task-forces", Policy(K::TaskForce, List)),
@@ -953,6 +1046,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         || route.path.starts_with("/inbox/{id}")
         || route.path.contains("/notifications/{id}")
         || route.path.contains("/consents/{id}")
+        || route.path.contains("/reviews/{id}")
     {
         UNKNOWN.to_owned()
     } else {
@@ -967,6 +1061,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{task}", UNKNOWN)
         .replace("{charge}", UNKNOWN)
         .replace("{grant}", UNKNOWN)
+        .replace("{goal}", UNKNOWN)
         .replace("{attachment}", UNKNOWN)
         .replace("{consent}", UNKNOWN)
         .replace("{member}", &ids.no_account)
@@ -998,7 +1093,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             // No such file on the case.
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
             // No such tip or referral.
-            p if p.contains("/tips/{id}") || p.contains("/referrals/{id}") => {
+            p if p.contains("/tips/{id}")
+                || p.contains("/referrals/{id}")
+                || p.contains("/reviews/{id}") =>
+            {
                 probe.ok = StatusCode::NOT_FOUND
             }
             _ => {}
@@ -1031,6 +1129,13 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/referrals/sla" => {
                 r#"{"emergency": 0, "urgent": 0, "routine": 0}"#
             }
+            "/api/v1/persons/{id}/services" => r#"{"category": ""}"#,
+            "/api/v1/persons/{id}/goals" => r#"{"goal": ""}"#,
+            "/api/v1/persons/{id}/interview" => r#"{"language": ""}"#,
+            "/api/v1/reviews" => r#"{"title": ""}"#,
+            "/api/v1/reviews/{id}/agenda" => r#"{"case_reference": ""}"#,
+            "/api/v1/reviews/{id}/decisions" => r#"{"decision": ""}"#,
+            "/api/v1/reviews/{id}/actions" => r#"{"title": ""}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -1048,6 +1153,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             || route.path.contains("/referrals/{id}")
             || route.path.contains("/consents/{id}")
             || route.path.contains("/notifications/{id}")
+            || route.path.starts_with("/api/v1/reviews/{id}/")
         {
             StatusCode::NOT_FOUND
         } else {
@@ -1080,6 +1186,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
         | "/cases/{id}/team/{grant}/revoke" => StatusCode::NOT_FOUND,
+        // No such plan goal or case review.
+        "/persons/{id}/goals/{goal}/status" => StatusCode::NOT_FOUND,
+        p if p.starts_with("/reviews/{id}/") => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
@@ -1310,6 +1419,16 @@ fn check(
                     now,
                 )
                 .allowed
+        }
+        OfPerson(kind, action) => {
+            decide(
+                principal,
+                Read,
+                &case(K::Person, ids.case.label, Some(DataCategory::Identity)),
+                now,
+            )
+            .allowed
+                && policy_allows(principal, kind, action, now)
         }
         _ => true,
     };
