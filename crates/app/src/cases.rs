@@ -1021,6 +1021,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &[]).await?;
+        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &[])
+            .await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1172,6 +1174,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &identifiers).await?;
+        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &identifiers)
+            .await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1223,6 +1227,8 @@ impl App {
         db::insert_identifier(&mut tx, tf, &identifier).await?;
         identifiers.push(identifier.clone());
         self.index_person(&mut tx, &row, &identifiers).await?;
+        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &identifiers)
+            .await?;
         self.write_audit(
             &mut tx,
             actor,

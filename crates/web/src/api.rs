@@ -412,6 +412,10 @@ section!(
         crate::api_intake::screen,
         crate::api_intake::instrument,
         crate::api_intake::set_instrument,
+        crate::api_deconfliction::list,
+        crate::api_deconfliction::read,
+        crate::api_deconfliction::act,
+        crate::api_deconfliction::set_do_not_disclose,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

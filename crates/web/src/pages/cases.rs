@@ -1919,6 +1919,13 @@ async fn person_page(
             "Entered on case",
             vec![Cell::link("Open the case", case_href(p.home_case_id))],
         ),
+        Row::new(
+            "Deconfliction",
+            vec![Cell::link(
+                "Deconfliction and do not disclose",
+                format!("/persons/{id}/deconfliction"),
+            )],
+        ),
     ];
     rows.push(Row::new(
         "Identifiers",

@@ -562,6 +562,37 @@ pub const ROUTES: &[Route] = &[
         "/task-forces/{tf}/outreach/{id}/activities",
         Policy(K::OutreachPlan, Update),
     ),
+    // Target deconfliction: the agency's alerts and their actions, a person's do-not-disclose
+    // setting.
+    route("GET", "/deconfliction", Policy(K::Deconfliction, List)),
+    route("GET", "/deconfliction/{id}", Policy(K::Deconfliction, Read)),
+    route(
+        "POST",
+        "/deconfliction/{id}/actions",
+        Policy(K::Deconfliction, Update),
+    ),
+    route("GET", "/persons/{id}/deconfliction", Person(Read)),
+    route("POST", "/persons/{id}/deconfliction", Person(Update)),
+    route(
+        "GET",
+        "/api/v1/deconfliction",
+        Policy(K::Deconfliction, List),
+    ),
+    route(
+        "GET",
+        "/api/v1/deconfliction/{id}",
+        Policy(K::Deconfliction, Read),
+    ),
+    route(
+        "POST",
+        "/api/v1/deconfliction/{id}/actions",
+        Policy(K::Deconfliction, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/do-not-disclose",
+        Person(Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -871,8 +902,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     } else {
         version
     };
-    // No such tip: a caller the policy lets through learns only that it does not exist.
-    let id = if route.path.contains("/tips/{id}") {
+    // No such tip or alert: a caller the policy lets through learns only that it does not exist.
+    let id = if route.path.contains("/tips/{id}") || route.path.contains("/deconfliction/{id}") {
         UNKNOWN.to_owned()
     } else {
         id
@@ -914,8 +945,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/search" => probe.ok = StatusCode::UNPROCESSABLE_ENTITY,
             // No such file on the case.
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
-            // No such tip.
-            p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
+            // No such tip or alert.
+            p if p.contains("/tips/{id}") || p.contains("/deconfliction/{id}") => {
+                probe.ok = StatusCode::NOT_FOUND
+            }
             _ => {}
         }
         return probe;
@@ -938,6 +971,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
             "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
+            "/api/v1/deconfliction/{id}/actions" => r#"{"action": ""}"#,
+            "/api/v1/persons/{id}/do-not-disclose" => r#"{}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -951,7 +986,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         if method == "PUT" || route.path.ends_with("/triage") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") {
+        probe.ok = if route.path.contains("/tips/{id}") || route.path.contains("/deconfliction/{id}")
+        {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -975,6 +1011,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/audit/verify" => StatusCode::OK,
         // No such outreach plan to record an activity of.
         "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
+        // No such alert to act on.
+        "/deconfliction/{id}/actions" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
