@@ -1174,8 +1174,15 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &identifiers).await?;
-        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &identifiers)
-            .await?;
+        self.check_target(
+            &mut tx,
+            actor,
+            tf,
+            &row.person,
+            row.home_case_id,
+            &identifiers,
+        )
+        .await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1227,8 +1234,15 @@ impl App {
         db::insert_identifier(&mut tx, tf, &identifier).await?;
         identifiers.push(identifier.clone());
         self.index_person(&mut tx, &row, &identifiers).await?;
-        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &identifiers)
-            .await?;
+        self.check_target(
+            &mut tx,
+            actor,
+            tf,
+            &row.person,
+            row.home_case_id,
+            &identifiers,
+        )
+        .await?;
         self.write_audit(
             &mut tx,
             actor,

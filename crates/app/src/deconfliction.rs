@@ -20,7 +20,9 @@ use crate::actor::Actor;
 use crate::{App, AppError, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use taskforce_domain::access::{Action, DataCategory, Grant, Grantee, Label, Resource, ResourceKind};
+use taskforce_domain::access::{
+    Action, DataCategory, Grant, Grantee, Label, Resource, ResourceKind,
+};
 use taskforce_domain::cases::{CaseKind, Identifier, IdentifierKind, Person};
 use taskforce_domain::deconfliction::*;
 use taskforce_domain::notifications::{NotificationDraft, NotificationKind};
@@ -356,7 +358,10 @@ impl App {
         let mut new: Vec<Pointer> = Vec::new();
         for (kind, b) in &blind {
             let token = key.token(b).prefix_hex();
-            let known = held.iter().chain(new.iter()).any(|p| p.token == token && p.kind == *kind);
+            let known = held
+                .iter()
+                .chain(new.iter())
+                .any(|p| p.token == token && p.kind == *kind);
             if !known {
                 new.push(Pointer {
                     token,
@@ -566,7 +571,9 @@ impl App {
         input: HitActionInput,
     ) -> Result<HitView> {
         let mut conn = self.store().conn().await?;
-        let hit = self.hit_for(actor, &mut conn, tf, id, Action::Update).await?;
+        let hit = self
+            .hit_for(actor, &mut conn, tf, id, Action::Update)
+            .await?;
         drop(conn);
         let action = input.validate()?;
         let Some(p) = actor.principal() else {

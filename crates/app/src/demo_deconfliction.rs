@@ -75,7 +75,13 @@ async fn investigation(
     Ok(person.id)
 }
 
-async fn phone(app: &App, who: &Actor, tf: TaskForceId, person: PersonId, value: &str) -> Result<()> {
+async fn phone(
+    app: &App,
+    who: &Actor,
+    tf: TaskForceId,
+    person: PersonId,
+    value: &str,
+) -> Result<()> {
     app.add_identifier(
         who,
         tf,

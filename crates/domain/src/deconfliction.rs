@@ -101,9 +101,8 @@ impl Hit {
     /// Whether a member of `organization` (a supervisor or not) may know of the hit: once it is
     /// open, both agencies; before, only the supervisors of a side that holds it back.
     pub fn seen_by(&self, organization: OrganizationId, supervisor: bool) -> bool {
-        self.side_of(organization).is_some_and(|i| {
-            self.is_open() || (supervisor && self.sides[i].hold != Hold::Open)
-        })
+        self.side_of(organization)
+            .is_some_and(|i| self.is_open() || (supervisor && self.sides[i].hold != Hold::Open))
     }
 
     /// The organizations that may know of the hit now: the owner first, then the others.
@@ -250,7 +249,10 @@ mod tests {
             let h = hit(Hold::Open, hold);
             assert!(!h.is_open());
             assert!(!h.seen_by(org(1), true), "the other agency learns nothing");
-            assert!(!h.seen_by(org(2), false), "investigators wait for the decision");
+            assert!(
+                !h.seen_by(org(2), false),
+                "investigators wait for the decision"
+            );
             assert!(h.seen_by(org(2), true));
             assert_eq!(h.parties(), vec![org(2)]);
         }
@@ -293,7 +295,9 @@ mod tests {
         );
         let e = DoNotDiscloseInput::default().validate().unwrap_err();
         assert_eq!(e.errors[0].field, "do_not_disclose");
-        assert_eq!(pair_key(PersonId(Uuid::from_u128(2)), PersonId(Uuid::from_u128(1))),
-            pair_key(PersonId(Uuid::from_u128(1)), PersonId(Uuid::from_u128(2))));
+        assert_eq!(
+            pair_key(PersonId(Uuid::from_u128(2)), PersonId(Uuid::from_u128(1))),
+            pair_key(PersonId(Uuid::from_u128(1)), PersonId(Uuid::from_u128(2)))
+        );
     }
 }

@@ -156,10 +156,12 @@ impl Token {
     /// lower-case hex digits: the form a database pointer table stores.
     pub fn prefix_hex(&self) -> String {
         use std::fmt::Write;
-        self.0[..16].iter().fold(String::with_capacity(32), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        self.0[..16]
+            .iter()
+            .fold(String::with_capacity(32), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
     }
 }
 
@@ -355,7 +357,11 @@ mod tests {
         assert_ne!(k.token(&exact_a), k.token(&exact_b));
         let other_day = Identifier::person_sounds("John Smith", "1980-04-13").unwrap();
         assert_ne!(k.token(&a), k.token(&other_day));
-        assert_ne!(k.token(&a), k.token(&exact_a), "the kind is part of the token");
+        assert_ne!(
+            k.token(&a),
+            k.token(&exact_a),
+            "the kind is part of the token"
+        );
         assert!(Identifier::person_sounds("John Smith", "1980").is_none());
     }
 

@@ -107,10 +107,11 @@ pub async fn bulk_insert_pointers(
 
 /// How many pointers the task force's index holds.
 pub async fn pointer_count(conn: &mut AnyConnection, tf: TaskForceId) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM deconfliction_pointers WHERE task_force_id = $1")
-        .bind(tf.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM deconfliction_pointers WHERE task_force_id = $1")
+            .bind(tf.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
     row.int("n")
 }
 

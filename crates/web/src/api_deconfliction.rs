@@ -148,6 +148,9 @@ pub async fn set_do_not_disclose(
     JsonBody(input): JsonBody<DoNotDiscloseInput>,
 ) -> Result<Json<Target>, ApiError> {
     let tf = tf(&caller);
-    let target = s.app.set_do_not_disclose(&caller.actor, tf, id, input).await?;
+    let target = s
+        .app
+        .set_do_not_disclose(&caller.actor, tf, id, input)
+        .await?;
     Ok(Json(target.into()))
 }

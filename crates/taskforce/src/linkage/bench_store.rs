@@ -34,7 +34,10 @@ pub(crate) async fn measure(
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
     }
-    println!("Target deconfliction in the product: the store's pointer table, {}", url.redacted());
+    println!(
+        "Target deconfliction in the product: the store's pointer table, {}",
+        url.redacted()
+    );
     let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
     store.migrate().await?;
     let network = demo::demo_app(store.clone());
@@ -90,7 +93,13 @@ pub(crate) async fn measure(
             )
             .await?;
         let person = app
-            .add_person(&system, tf, case.id, PersonRole::Suspect, PersonInput::default())
+            .add_person(
+                &system,
+                tf,
+                case.id,
+                PersonRole::Suspect,
+                PersonInput::default(),
+            )
             .await?;
         println!("  loading {identifiers} pointers, {BATCH} per transaction ...");
         let started = Instant::now();

@@ -38,7 +38,9 @@ fn when(t: DateTime<Utc>) -> String {
 fn state_words(state: &str) -> &'static str {
     match state {
         "open" => "Both agencies told",
-        "awaiting_decision" => "Waiting for a supervisor's decision: the other agency has not been told",
+        "awaiting_decision" => {
+            "Waiting for a supervisor's decision: the other agency has not been told"
+        }
         _ => "Not disclosed (supervisor's decision)",
     }
 }

@@ -163,8 +163,18 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
         "1987-06-21",
     )
     .await;
-    identifier(&site, &bci_actor, bci_person.id, IdentifierKind::Phone, "701-555-0142").await;
-    assert!(alerts(&site, &bci.investigator).await.is_empty(), "no one else holds it yet");
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Phone,
+        "701-555-0142",
+    )
+    .await;
+    assert!(
+        alerts(&site, &bci.investigator).await.is_empty(),
+        "no one else holds it yet"
+    );
 
     let (fargo_case, fargo_person) = target(
         &site,
@@ -176,7 +186,14 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
     )
     .await;
     let head = site.audit_head().await;
-    identifier(&site, &fargo_actor, fargo_person.id, IdentifierKind::Phone, "(701) 555 0142").await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Phone,
+        "(701) 555 0142",
+    )
+    .await;
 
     // Both agencies' case owners and supervisors are told, each of the other's contact.
     let secrets: Vec<String> = [
@@ -245,12 +262,21 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
         .await
         .expect(StatusCode::OK);
     assert!(list.body.contains(&hit_id));
-    let page = site.get_as(&fargo_session, &link).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(page.h1(), "Possible overlap");
     let body = unescape(&page.body);
-    assert!(body.contains(&contact_line(&bci.investigator, BCI)), "{body}");
+    assert!(
+        body.contains(&contact_line(&bci.investigator, BCI)),
+        "{body}"
+    );
     assert!(body.contains("Phone number"));
-    assert!(body.contains(&format!("/cases/{}", fargo_case.id)), "the reader's own case");
+    assert!(
+        body.contains(&format!("/cases/{}", fargo_case.id)),
+        "the reader's own case"
+    );
     let theirs: Vec<String> = [
         "Maribel",
         "Quintanilla",
@@ -268,14 +294,24 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
     assert_reveals_nothing("the alert list", &unescape(&list.body), &theirs);
 
     // The API: the same, and only these fields.
-    let bci_token = site.token_for(&bci.investigator.email, taskforce_domain::identity::TokenScope::Write).await;
+    let bci_token = site
+        .token_for(
+            &bci.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
     let listed = site
         .api_as(&bci_token, Method::GET, "/api/v1/deconfliction", None, &[])
         .await
         .expect(StatusCode::OK)
         .json();
     let alert = &listed[0];
-    let mut keys: Vec<&str> = alert.as_object().expect("an object").keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = alert
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
@@ -314,29 +350,60 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
 
     // A third agency sees nothing of it.
     let fbi_session = Caller::Session(site.sign_in_as(&fbi.investigator.email).await);
-    site.get_as(&fbi_session, &link).await.expect(StatusCode::FORBIDDEN);
-    let fbi_list = site.get_as(&fbi_session, "/deconfliction").await.expect(StatusCode::OK);
-    assert!(!fbi_list.body.contains(&hit_id));
-    let fbi_token = site.token_for(&fbi.investigator.email, taskforce_domain::identity::TokenScope::Write).await;
-    site.api_as(&fbi_token, Method::GET, &format!("/api/v1/deconfliction/{hit_id}"), None, &[])
+    site.get_as(&fbi_session, &link)
         .await
         .expect(StatusCode::FORBIDDEN);
+    let fbi_list = site
+        .get_as(&fbi_session, "/deconfliction")
+        .await
+        .expect(StatusCode::OK);
+    assert!(!fbi_list.body.contains(&hit_id));
+    let fbi_token = site
+        .token_for(
+            &fbi.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    site.api_as(
+        &fbi_token,
+        Method::GET,
+        &format!("/api/v1/deconfliction/{hit_id}"),
+        None,
+        &[],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
     // Nor may a role without deconfliction (a prosecutor), whatever the agency.
     let prosecutor = site.member_for_role(NORTH_DAKOTA, Role::Prosecutor).await;
     let prosecutor = Caller::Session(site.sign_in_as(&prosecutor.email).await);
-    site.get_as(&prosecutor, "/deconfliction").await.expect(StatusCode::FORBIDDEN);
-    site.post_form_as(&prosecutor, &format!("{link}/actions"), &[("action", "acknowledge")])
+    site.get_as(&prosecutor, "/deconfliction")
         .await
         .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &prosecutor,
+        &format!("{link}/actions"),
+        &[("action", "acknowledge")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
 
     // Acknowledging and recording contact are kept and audited; a repeat is refused by name.
     let head = site.audit_head().await;
-    site.post_form_as(&fargo_session, &format!("{link}/actions"), &[("action", "acknowledge")])
-        .await
-        .expect(StatusCode::SEE_OTHER);
+    site.post_form_as(
+        &fargo_session,
+        &format!("{link}/actions"),
+        &[("action", "acknowledge")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
     let again = site
         .api_as(
-            &site.token_for(&fargo.investigator.email, taskforce_domain::identity::TokenScope::Write).await,
+            &site
+                .token_for(
+                    &fargo.investigator.email,
+                    taskforce_domain::identity::TokenScope::Write,
+                )
+                .await,
             Method::POST,
             &format!("/api/v1/deconfliction/{hit_id}/actions"),
             Some(r#"{"action": "acknowledge"}"#),
@@ -364,8 +431,14 @@ async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
         .map(|e| e.record.detail.as_str())
         .collect();
     assert_eq!(updates, ["acknowledge", "contacted"]);
-    let page = site.get_as(&fargo_session, &link).await.expect(StatusCode::OK);
-    assert!(!page.body.contains("value=\"acknowledge\""), "acknowledged once");
+    let page = site
+        .get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        !page.body.contains("value=\"acknowledge\""),
+        "acknowledged once"
+    );
     let _ = tf;
 }
 
@@ -387,18 +460,37 @@ async fn a_do_not_disclose_target_alerts_only_its_own_supervisor() {
         "1975-11-02",
     )
     .await;
-    identifier(&site, &bci_actor, bci_person.id, IdentifierKind::Vehicle, "ND 7ABC101").await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Vehicle,
+        "ND 7ABC101",
+    )
+    .await;
     let bci_supervisor = Caller::Session(site.sign_in_as(&bci.supervisor.email).await);
     let form = format!("/persons/{}/deconfliction", bci_person.id);
     let refused = site.post_form_as(&bci_supervisor, &form, &[]).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "the choice is required");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the choice is required"
+    );
     site.post_form_as(&bci_supervisor, &form, &[("do_not_disclose", "yes")])
         .await
         .expect(StatusCode::SEE_OTHER);
-    let page = site.get_as(&bci_supervisor, &form).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&bci_supervisor, &form)
+        .await
+        .expect(StatusCode::OK);
     assert!(unescape(&page.body).contains("Yes: a hit alerts only your agency's supervisors"));
     // Another agency may not set it.
-    let fargo_token = site.token_for(&fargo.investigator.email, taskforce_domain::identity::TokenScope::Write).await;
+    let fargo_token = site
+        .token_for(
+            &fargo.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
     site.api_as(
         &fargo_token,
         Method::POST,
@@ -419,7 +511,14 @@ async fn a_do_not_disclose_target_alerts_only_its_own_supervisor() {
         "1990-02-03",
     )
     .await;
-    identifier(&site, &fargo_actor, fargo_person.id, IdentifierKind::Vehicle, "nd 7-abc-1o1").await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Vehicle,
+        "nd 7-abc-1o1",
+    )
+    .await;
 
     // Only BCI's supervisor is alerted; Fargo learns nothing, BCI's investigator waits.
     let supervisor_alerts = alerts(&site, &bci.supervisor).await;
@@ -427,47 +526,95 @@ async fn a_do_not_disclose_target_alerts_only_its_own_supervisor() {
     assert!(supervisor_alerts[0].contains("marked do not disclose"));
     assert!(supervisor_alerts[0].contains("Matched on: vehicle."));
     for member in [&bci.investigator, &fargo.investigator, &fargo.supervisor] {
-        assert!(alerts(&site, member).await.is_empty(), "{} is not told", member.email);
+        assert!(
+            alerts(&site, member).await.is_empty(),
+            "{} is not told",
+            member.email
+        );
     }
-    let link = supervisor_alerts[0].rsplit(" | ").next().expect("a link").to_owned();
+    let link = supervisor_alerts[0]
+        .rsplit(" | ")
+        .next()
+        .expect("a link")
+        .to_owned();
     let hit_id = link.trim_start_matches("/deconfliction/").to_owned();
     let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
-    let fargo_list = site.get_as(&fargo_session, "/deconfliction").await.expect(StatusCode::OK);
+    let fargo_list = site
+        .get_as(&fargo_session, "/deconfliction")
+        .await
+        .expect(StatusCode::OK);
     assert!(!fargo_list.body.contains(&hit_id));
-    site.get_as(&fargo_session, &link).await.expect(StatusCode::FORBIDDEN);
+    site.get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
     let listed = site
-        .api_as(&fargo_token, Method::GET, "/api/v1/deconfliction", None, &[])
+        .api_as(
+            &fargo_token,
+            Method::GET,
+            "/api/v1/deconfliction",
+            None,
+            &[],
+        )
         .await
         .expect(StatusCode::OK)
         .json();
     assert_eq!(listed.as_array().map(Vec::len), Some(0));
     let bci_investigator = Caller::Session(site.sign_in_as(&bci.investigator.email).await);
-    site.get_as(&bci_investigator, &link).await.expect(StatusCode::FORBIDDEN);
-    site.post_form_as(&bci_investigator, &format!("{link}/actions"), &[("action", "disclose")])
+    site.get_as(&bci_investigator, &link)
         .await
         .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
 
     // The supervisor decides: first not to disclose (recorded, audited; Fargo still knows nothing)…
-    let page = site.get_as(&bci_supervisor, &link).await.expect(StatusCode::OK);
+    let page = site
+        .get_as(&bci_supervisor, &link)
+        .await
+        .expect(StatusCode::OK);
     assert!(page.body.contains("value=\"disclose\"") && page.body.contains("value=\"withhold\""));
     let head = site.audit_head().await;
-    site.post_form_as(&bci_supervisor, &format!("{link}/actions"), &[("action", "withhold")])
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{link}/actions"),
+        &[("action", "withhold")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&bci_supervisor, &link)
         .await
-        .expect(StatusCode::SEE_OTHER);
-    let page = site.get_as(&bci_supervisor, &link).await.expect(StatusCode::OK);
+        .expect(StatusCode::OK);
     assert!(page.body.contains("Not disclosed"));
     assert!(alerts(&site, &fargo.investigator).await.is_empty());
-    site.get_as(&fargo_session, &link).await.expect(StatusCode::FORBIDDEN);
-    // …then to disclose: now both agencies get the usual alert.
-    site.post_form_as(&bci_supervisor, &format!("{link}/actions"), &[("action", "disclose")])
+    site.get_as(&fargo_session, &link)
         .await
-        .expect(StatusCode::SEE_OTHER);
+        .expect(StatusCode::FORBIDDEN);
+    // …then to disclose: now both agencies get the usual alert.
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
     let told = alerts(&site, &fargo.investigator).await;
     assert_eq!(told.len(), 1, "{told:?}");
-    assert!(told[0].contains(&format!("contact {}", contact_line(&bci.investigator, BCI))), "{told:?}");
+    assert!(
+        told[0].contains(&format!("contact {}", contact_line(&bci.investigator, BCI))),
+        "{told:?}"
+    );
     assert!(!told[0].contains("Serebrenik") && !told[0].contains("7ABC101"));
-    site.get_as(&fargo_session, &link).await.expect(StatusCode::OK);
-    site.get_as(&bci_investigator, &link).await.expect(StatusCode::OK);
+    site.get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
+    site.get_as(&bci_investigator, &link)
+        .await
+        .expect(StatusCode::OK);
     let decisions: Vec<String> = site
         .audit_after(head)
         .await
@@ -487,12 +634,31 @@ async fn names_are_matched_on_keyed_tokens_and_victim_service_records_never_ente
     let bci_actor = actor(&site, &bci.investigator).await;
     let fargo_actor = actor(&site, &fargo.investigator).await;
     let (_, john) = target(&site, &bci_actor, "Case one", "John", "Smith", "1980-04-12").await;
-    target(&site, &fargo_actor, "Case two", "Jon", "Smyth", "1980-04-12").await;
+    target(
+        &site,
+        &fargo_actor,
+        "Case two",
+        "Jon",
+        "Smyth",
+        "1980-04-12",
+    )
+    .await;
     let got = alerts(&site, &fargo.investigator).await;
     assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].contains("Matched on: similar-sounding name and date of birth."), "{got:?}");
+    assert!(
+        got[0].contains("Matched on: similar-sounding name and date of birth."),
+        "{got:?}"
+    );
     // A different day of birth is another person.
-    target(&site, &fargo_actor, "Case three", "John", "Smith", "1980-04-13").await;
+    target(
+        &site,
+        &fargo_actor,
+        "Case three",
+        "John",
+        "Smith",
+        "1980-04-13",
+    )
+    .await;
     assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
 
     // The index holds tokens only.
@@ -510,12 +676,26 @@ async fn names_are_matched_on_keyed_tokens_and_victim_service_records_never_ente
     // A survivor on a provider's service case is never indexed, so never matched.
     let advocate = site.member_for_role(NORTH_DAKOTA, Role::Advocate).await;
     let advocate = actor(&site, &advocate).await;
-    let (_, survivor) = target(&site, &advocate, "Housing support", "John", "Smith", "1980-04-12").await;
+    let (_, survivor) = target(
+        &site,
+        &advocate,
+        "Housing support",
+        "John",
+        "Smith",
+        "1980-04-12",
+    )
+    .await;
     let mut conn = site.app.store().conn().await.expect("conn");
-    assert!(taskforce_store::deconfliction::pointers_of(&mut conn, tf, survivor.id)
-        .await
-        .expect("pointers")
-        .is_empty());
+    assert!(
+        taskforce_store::deconfliction::pointers_of(&mut conn, tf, survivor.id)
+            .await
+            .expect("pointers")
+            .is_empty()
+    );
     drop(conn);
-    assert_eq!(alerts(&site, &bci.investigator).await.len(), 1, "only the Fargo hit");
+    assert_eq!(
+        alerts(&site, &bci.investigator).await.len(),
+        1,
+        "only the Fargo hit"
+    );
 }

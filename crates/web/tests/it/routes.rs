@@ -986,12 +986,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         if method == "PUT" || route.path.ends_with("/triage") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") || route.path.contains("/deconfliction/{id}")
-        {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        probe.ok =
+            if route.path.contains("/tips/{id}") || route.path.contains("/deconfliction/{id}") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
         return probe;
     }
     // A form with nothing but its CSRF token: an allowed caller is told what is missing.
