@@ -1023,6 +1023,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &[]).await?;
+        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &[])
+            .await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1193,6 +1195,15 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &identifiers).await?;
+        self.check_target(
+            &mut tx,
+            actor,
+            tf,
+            &row.person,
+            row.home_case_id,
+            &identifiers,
+        )
+        .await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1244,6 +1255,15 @@ impl App {
         db::insert_identifier(&mut tx, tf, &identifier).await?;
         identifiers.push(identifier.clone());
         self.index_person(&mut tx, &row, &identifiers).await?;
+        self.check_target(
+            &mut tx,
+            actor,
+            tf,
+            &row.person,
+            row.home_case_id,
+            &identifiers,
+        )
+        .await?;
         self.write_audit(
             &mut tx,
             actor,

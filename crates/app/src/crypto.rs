@@ -100,6 +100,8 @@ pub(crate) struct KeyCache(RwLock<HashMap<String, Arc<[u8; 32]>>>);
 
 const DATA: &str = "data";
 const SEARCH: &str = "search";
+/// The blind index of target deconfliction has its own key, never the search key.
+const DECONFLICTION: &str = "deconfliction";
 
 fn seal_with(
     key: &LessSafeKey,
@@ -430,6 +432,18 @@ impl App {
         self.fill_random(&mut nonce);
         let sealed = seal_with(&sealer.key, nonce, sealer.aad.as_bytes(), plain)?;
         Ok(format!("v1.{}.{}", sealer.key_id, B64.encode(sealed)))
+    }
+
+    /// The task force's deconfliction key (made on first use): the HMAC key of the pointer
+    /// index, separate from the search key so neither index can be matched against the other.
+    pub(crate) async fn deconfliction_key(
+        &self,
+        tx: &mut Tx,
+        tf: TaskForceId,
+    ) -> Result<taskforce_linkage::blind::BlindKey> {
+        let (_, key) = self.data_key(tx, tf, None, DECONFLICTION).await?;
+        taskforce_linkage::blind::BlindKey::new(key.as_ref())
+            .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     pub(crate) async fn tokenizer(&self, tx: &mut Tx, tf: TaskForceId) -> Result<Tokenizer> {

@@ -15,6 +15,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub enum IdentifierKind {
     /// Full name and date of birth together.
     Person,
+    /// How a full name sounds, with the date of birth: the fuzzy name key.
+    PersonSounds,
     Phone,
     Email,
     Address,
@@ -27,6 +29,7 @@ impl IdentifierKind {
     pub fn tag(self) -> &'static str {
         match self {
             IdentifierKind::Person => "person",
+            IdentifierKind::PersonSounds => "person-sounds",
             IdentifierKind::Phone => "phone",
             IdentifierKind::Email => "email",
             IdentifierKind::Address => "address",
@@ -73,6 +76,31 @@ impl Identifier {
             return None;
         }
         nonempty(IdentifierKind::Person, format!("{name}|{}", d.compact()))
+    }
+    /// A person by how their name sounds (the Double Metaphone code of each name token after
+    /// transliterations are joined, in a canonical order) and full date of birth:
+    /// `Jon Smyth` and `John Smith` born the same day give one token. `None` without both.
+    pub fn person_sounds(full_name: &str, dob: &str) -> Option<Self> {
+        let d = normalize::parse_dob(dob);
+        if !d.is_full() {
+            return None;
+        }
+        // Spelled as written (nicknames are the exact key's business: `Jon` is not expanded to
+        // `Jonathan` here, so it still sounds like `John`); transliterations joined.
+        let mut codes: Vec<String> = normalize::fold(full_name)
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(|t| normalize::phonetic(normalize::transliteration_key(t)))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if codes.is_empty() {
+            return None;
+        }
+        codes.sort_unstable();
+        nonempty(
+            IdentifierKind::PersonSounds,
+            format!("{}|{}", codes.join(" "), d.compact()),
+        )
     }
     pub fn phone(s: &str) -> Option<Self> {
         nonempty(IdentifierKind::Phone, normalize::phone_e164(s)?)
@@ -122,6 +150,20 @@ pub enum BlindKeyError {
 /// A blind token: HMAC-SHA256(key, kind tag || 0x00 || normalised value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Token(pub [u8; 32]);
+
+impl Token {
+    /// The token's first 16 bytes (the part the index keeps, see [`PointerIndex`]) as 32
+    /// lower-case hex digits: the form a database pointer table stores.
+    pub fn prefix_hex(&self) -> String {
+        use std::fmt::Write;
+        self.0[..16]
+            .iter()
+            .fold(String::with_capacity(32), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+    }
+}
 
 impl BlindKey {
     pub fn new(key: &[u8]) -> Result<Self, BlindKeyError> {
@@ -302,6 +344,25 @@ mod tests {
         let pl1 = Identifier::plate("ca", "7ABC1O1").unwrap();
         let pl2 = Identifier::plate("CA", "7abc101").unwrap();
         assert_eq!(k.token(&pl1), k.token(&pl2));
+    }
+
+    #[test]
+    fn similar_sounding_names_share_the_sounds_token_only() {
+        let k = BlindKey::new(&key_bytes()).unwrap();
+        let a = Identifier::person_sounds("John Smith", "1980-04-12").unwrap();
+        let b = Identifier::person_sounds("Smyth, Jon", "04/12/1980").unwrap();
+        assert_eq!(k.token(&a), k.token(&b));
+        let exact_a = Identifier::person("John Smith", "1980-04-12").unwrap();
+        let exact_b = Identifier::person("Jon Smyth", "1980-04-12").unwrap();
+        assert_ne!(k.token(&exact_a), k.token(&exact_b));
+        let other_day = Identifier::person_sounds("John Smith", "1980-04-13").unwrap();
+        assert_ne!(k.token(&a), k.token(&other_day));
+        assert_ne!(
+            k.token(&a),
+            k.token(&exact_a),
+            "the kind is part of the token"
+        );
+        assert!(Identifier::person_sounds("John Smith", "1980").is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::time::Instant;
 use taskforce_linkage::{self as linkage, PersonRecord, Settings};
 
 mod bench;
+mod bench_store;
 
 #[derive(Subcommand)]
 pub(crate) enum LinkageCommand {
@@ -72,12 +73,12 @@ pub(crate) struct SynthArgs {
     seed: u64,
 }
 
-pub(crate) fn run(command: LinkageCommand) -> Result<ExitCode> {
+pub(crate) async fn run(command: LinkageCommand) -> Result<ExitCode> {
     match command {
         LinkageCommand::Dedupe(args) => dedupe(args),
         LinkageCommand::Link(args) => link(args),
         LinkageCommand::Synth(args) => synth(args),
-        LinkageCommand::BenchDeconfliction(args) => bench::run(args),
+        LinkageCommand::BenchDeconfliction(args) => bench::run(args).await,
     }
 }
 

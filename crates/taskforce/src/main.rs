@@ -204,7 +204,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Audit { command } => audit::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Threat { command } => threat::run(command).await,
-        Command::Linkage { command } => linkage::run(command),
+        Command::Linkage { command } => linkage::run(command).await,
         Command::User { command } => users::run_user(command).await,
         Command::Token { command } => users::run_token(command).await,
         Command::Keys { command } => keys::run(command).await,

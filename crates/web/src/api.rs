@@ -435,6 +435,10 @@ section!(
         crate::api_services::add_agenda_case,
         crate::api_services::record_decision,
         crate::api_services::add_action,
+        crate::api_deconfliction::list,
+        crate::api_deconfliction::read,
+        crate::api_deconfliction::act,
+        crate::api_deconfliction::set_do_not_disclose,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

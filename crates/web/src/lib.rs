@@ -6,6 +6,7 @@
 
 mod api;
 mod api_cases;
+mod api_deconfliction;
 mod api_intake;
 mod api_referrals;
 mod api_services;
@@ -80,6 +81,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_sharing::routes())
         .merge(api_referrals::routes())
         .merge(api_services::routes())
+        .merge(api_deconfliction::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod cases;
+mod deconfliction;
 mod intake;
 mod passkeys;
 mod referrals;
@@ -32,4 +33,5 @@ pub fn routes() -> Router<AppState> {
         .merge(sharing::routes())
         .merge(referrals::routes())
         .merge(services::routes())
+        .merge(deconfliction::routes())
 }

@@ -102,6 +102,8 @@ pub struct ViewerBar {
     pub navigator: bool,
     /// Case reviews (multidisciplinary team meetings).
     pub reviews: bool,
+    /// Target deconfliction alerts.
+    pub deconfliction: bool,
 }
 
 impl Chrome {
@@ -137,6 +139,7 @@ impl Chrome {
                 referrals: may(ResourceKind::Referral, Action::List),
                 navigator: may(ResourceKind::ReferralReport, Action::Read),
                 reviews: may(ResourceKind::CaseReview, Action::List),
+                deconfliction: may(ResourceKind::Deconfliction, Action::List),
             }),
         }
     }

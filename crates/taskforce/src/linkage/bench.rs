@@ -24,11 +24,15 @@ pub(crate) struct BenchArgs {
     queries: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also measure the in-product check on this database's pointer table (an empty database,
+    /// or one a previous run loaded): `sqlite:///tmp/deconfliction.db`, `postgres://…`.
+    #[arg(long)]
+    database: Vec<String>,
 }
 
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -41,7 +45,7 @@ impl Rng {
 }
 
 /// The `i`-th synthetic identifier as someone would type it: phones, e-mails and plates.
-fn raw_identifier(i: u64) -> (u8, String, String) {
+pub(super) fn raw_identifier(i: u64) -> (u8, String, String) {
     let h = Rng(i).next();
     match i % 3 {
         0 => (
@@ -65,7 +69,7 @@ fn raw_identifier(i: u64) -> (u8, String, String) {
     }
 }
 
-fn identifier(raw: &(u8, String, String)) -> Option<Identifier> {
+pub(super) fn identifier(raw: &(u8, String, String)) -> Option<Identifier> {
     match raw.0 {
         0 => Identifier::phone(&raw.1),
         1 => Identifier::email(&raw.1),
@@ -73,7 +77,7 @@ fn identifier(raw: &(u8, String, String)) -> Option<Identifier> {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -91,7 +95,7 @@ fn report(name: &str, mut times: Vec<Duration>) {
     );
 }
 
-pub(crate) fn run(args: BenchArgs) -> Result<ExitCode> {
+pub(crate) async fn run(args: BenchArgs) -> Result<ExitCode> {
     if args.identifiers == 0 || args.operations == 0 || args.queries == 0 {
         bail!("--identifiers, --operations and --queries must be at least 1");
     }
@@ -166,6 +170,10 @@ pub(crate) fn run(args: BenchArgs) -> Result<ExitCode> {
     );
     drop(plain_values);
     drop(index);
+    for database in &args.database {
+        super::bench_store::measure(database, &key, args.identifiers, args.queries, args.seed)
+            .await?;
+    }
 
     println!("Event deconfliction: planned operations (R-tree over space and time)");
     let hour = 3600i64;

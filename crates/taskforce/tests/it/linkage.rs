@@ -393,10 +393,14 @@ fn deconfliction_benchmark_runs_small() {
             "2000",
             "--queries",
             "200",
+            "--database",
+            &format!("sqlite://{}", dir.path().join("pointers.db").display()),
         ],
     )
     .succeeded();
     for text in [
+        "loaded: 3000 pointers",
+        "store lookup), pointer table",
         "blind index",
         "baseline: plain HashMap",
         "R-tree",

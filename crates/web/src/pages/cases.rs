@@ -1932,6 +1932,13 @@ async fn person_page(
                 ),
             ],
         ),
+        Row::new(
+            "Deconfliction",
+            vec![Cell::link(
+                "Deconfliction and do not disclose",
+                format!("/persons/{id}/deconfliction"),
+            )],
+        ),
     ];
     if p.may_keep_consent {
         rows.push(Row::new(

@@ -11,6 +11,7 @@ mod api;
 mod audit_trail;
 mod cases;
 mod consent;
+mod deconfliction;
 mod forms;
 mod harness;
 mod headers;

@@ -731,6 +731,37 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/task-forces/{tf}/referrals/sla",
         Policy(K::TaskForce, Update),
     ),
+    // Target deconfliction: the agency's alerts and their actions, a person's do-not-disclose
+    // setting.
+    route("GET", "/deconfliction", Policy(K::Deconfliction, List)),
+    route("GET", "/deconfliction/{id}", Policy(K::Deconfliction, Read)),
+    route(
+        "POST",
+        "/deconfliction/{id}/actions",
+        Policy(K::Deconfliction, Update),
+    ),
+    route("GET", "/persons/{id}/deconfliction", Person(Read)),
+    route("POST", "/persons/{id}/deconfliction", Person(Update)),
+    route(
+        "GET",
+        "/api/v1/deconfliction",
+        Policy(K::Deconfliction, List),
+    ),
+    route(
+        "GET",
+        "/api/v1/deconfliction/{id}",
+        Policy(K::Deconfliction, Read),
+    ),
+    route(
+        "POST",
+        "/api/v1/deconfliction/{id}/actions",
+        Policy(K::Deconfliction, Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/persons/{id}/do-not-disclose",
+        Person(Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -1043,6 +1074,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     // No such tip: a caller the policy lets through learns only that it does not exist.
     let id = if route.path.contains("/tips/{id}")
         || route.path.contains("/referrals/{id}")
+        || route.path.contains("/deconfliction/{id}")
         || route.path.starts_with("/inbox/{id}")
         || route.path.contains("/notifications/{id}")
         || route.path.contains("/consents/{id}")
@@ -1095,6 +1127,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             // No such tip or referral.
             p if p.contains("/tips/{id}")
                 || p.contains("/referrals/{id}")
+                || p.contains("/deconfliction/{id}")
                 || p.contains("/reviews/{id}") =>
             {
                 probe.ok = StatusCode::NOT_FOUND
@@ -1136,6 +1169,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/reviews/{id}/agenda" => r#"{"case_reference": ""}"#,
             "/api/v1/reviews/{id}/decisions" => r#"{"decision": ""}"#,
             "/api/v1/reviews/{id}/actions" => r#"{"title": ""}"#,
+            "/api/v1/deconfliction/{id}/actions" => r#"{"action": ""}"#,
+            "/api/v1/persons/{id}/do-not-disclose" => r#"{}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -1151,6 +1186,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         }
         probe.ok = if route.path.contains("/tips/{id}")
             || route.path.contains("/referrals/{id}")
+            || route.path.contains("/deconfliction/{id}")
             || route.path.contains("/consents/{id}")
             || route.path.contains("/notifications/{id}")
             || route.path.starts_with("/api/v1/reviews/{id}/")
@@ -1182,6 +1218,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
         // No such referral to act on.
         "/referrals/{id}/{action}" => StatusCode::NOT_FOUND,
+        // No such alert to act on.
+        "/deconfliction/{id}/actions" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"

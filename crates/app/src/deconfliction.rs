@@ -1,0 +1,727 @@
+//! Target deconfliction (C5). Every identifier written on a person of an investigation (and the
+//! person's name with a full date of birth) becomes keyed tokens under the task force's
+//! deconfliction key (never the search key) and is checked at once, in the writing transaction,
+//! against the pointers of every other agency. A hit tells both agencies "possible overlap —
+//! contact NAME, AGENCY, PHONE" and the kind of identifier that matched, nothing else. A target
+//! its agency marked "do not disclose" alerts only that agency's supervisors, who decide.
+//!
+//! Who is alerted on each side: the case's lead investigator (else the member who entered the
+//! record) and the agency's supervisors. Whom the other side is told to contact: the same lead
+//! investigator (else who entered it, else the agency's first supervisor).
+//!
+//! Names are compared on tokens only: the exact key (name tokens with nicknames and
+//! transliterations joined, any order, plus the full date of birth) and a sounds-like key
+//! (Double Metaphone of each name token, plus the full date of birth). The pointer table holds
+//! neither names nor dates, so a Fellegi-Sunter score over raw values, which would need them, is
+//! not computed here; the linkage engine scores persons where values may be compared (C5 record
+//! linkage).
+
+use crate::actor::Actor;
+use crate::{App, AppError, Result};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use taskforce_domain::access::{
+    Action, DataCategory, Grant, Grantee, Label, Resource, ResourceKind,
+};
+use taskforce_domain::cases::{CaseKind, Identifier, IdentifierKind, Person};
+use taskforce_domain::deconfliction::*;
+use taskforce_domain::notifications::{NotificationDraft, NotificationKind};
+use taskforce_domain::structure::Role;
+use taskforce_domain::*;
+use taskforce_linkage::blind::Identifier as Blind;
+use taskforce_store::deconfliction::{self as db, Pointer};
+use taskforce_store::{cases as case_db, structure as org_db, Connection, Tx};
+
+/// The blind identifiers of a person and their identifiers, each with what it matches as.
+fn blind_identifiers(person: &Person, identifiers: &[Identifier]) -> Vec<(MatchKind, Blind)> {
+    let mut out = Vec::new();
+    let dob = person
+        .date_of_birth
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut names = vec![format!("{} {}", person.given_name, person.family_name)];
+    for i in identifiers {
+        if i.kind == IdentifierKind::Alias {
+            names.push(i.value.clone());
+        }
+    }
+    for name in &names {
+        if let Some(b) = Blind::person(name, &dob) {
+            out.push((MatchKind::NameAndBirthDate, b));
+        }
+        if let Some(b) = Blind::person_sounds(name, &dob) {
+            out.push((MatchKind::SimilarNameAndBirthDate, b));
+        }
+    }
+    for i in identifiers {
+        let value = i.value.trim();
+        let found = match i.kind {
+            IdentifierKind::Alias => None,
+            IdentifierKind::Phone => Blind::phone(value).map(|b| (MatchKind::Phone, b)),
+            IdentifierKind::Email => Blind::email(value).map(|b| (MatchKind::Email, b)),
+            IdentifierKind::Address => Blind::address(value).map(|b| (MatchKind::Address, b)),
+            IdentifierKind::Business => Blind::business(value).map(|b| (MatchKind::Business, b)),
+            IdentifierKind::Vehicle => {
+                // "NY ABC1234": a state and a plate; anything else (a VIN, a plate without its
+                // state) is compared as written.
+                let (state, plate) = match value.split_once(char::is_whitespace) {
+                    Some((s, p)) if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) => {
+                        (s, p)
+                    }
+                    _ => ("any", value),
+                };
+                Blind::plate(state, plate).map(|b| (MatchKind::Vehicle, b))
+            }
+            IdentifierKind::Social => {
+                // "instagram @name", "instagram:name" or a profile address; a bare handle is
+                // compared across platforms.
+                let (platform, handle) = if value.contains("://") {
+                    (
+                        value
+                            .split("://")
+                            .nth(1)
+                            .and_then(|r| r.split('/').next())
+                            .map(|h| h.trim_start_matches("www.").split('.').next().unwrap_or(""))
+                            .unwrap_or(""),
+                        value,
+                    )
+                } else {
+                    match value.split_once([':', ' ']) {
+                        Some((p, h)) if !h.trim().is_empty() => (p, h.trim()),
+                        _ => ("any", value),
+                    }
+                };
+                Blind::online_account(platform, handle).map(|b| (MatchKind::Social, b))
+            }
+        };
+        out.extend(found);
+    }
+    out
+}
+
+/// A hit as one of its parties sees it: the kind of identifier, whom to contact at the other
+/// agency, and what the reader's own agency did about it. Nothing of the other agency's case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HitView {
+    pub id: DeconflictionHitId,
+    pub matched: MatchKind,
+    /// `open`, `awaiting_decision` (your supervisors decide), or `withheld`.
+    pub state: &'static str,
+    /// Whom to contact at the other agency.
+    pub contact: Contact,
+    /// The reader's own case that matched (theirs to open).
+    pub your_case_id: CaseId,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub contacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// What the reader may do now.
+    pub actions: Vec<HitAction>,
+}
+
+/// A person's standing in deconfliction, for their agency.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TargetView {
+    pub person_id: PersonId,
+    pub home_case_id: CaseId,
+    /// Whether the person is on an investigation (only those are checked).
+    pub checked: bool,
+    pub do_not_disclose: bool,
+    /// How many keyed tokens the index holds for them.
+    pub tokens: usize,
+    pub may_update: bool,
+}
+
+fn is_supervisor(actor: &Actor) -> bool {
+    match actor {
+        Actor::System(_) => true,
+        Actor::Member(p) => p.holds(Role::Supervisor),
+    }
+}
+
+impl App {
+    fn hit_grants(hit: &Hit) -> Vec<Grant> {
+        hit.parties()
+            .iter()
+            .skip(1)
+            .map(|org| Grant {
+                to: Grantee::Organization(*org),
+                until: None,
+            })
+            .collect()
+    }
+
+    /// A hit as the policy sees it: held by its first party, granted to the other while both
+    /// know of it; while a side holds it back, held by that side alone.
+    fn hit_resource<'a>(hit: &Hit, grants: &'a [Grant]) -> Resource<'a> {
+        Resource {
+            kind: ResourceKind::Deconfliction,
+            task_force_id: Some(hit.task_force_id),
+            owner: hit.parties().first().copied(),
+            owner_member: None,
+            label: Label::Organization,
+            category: None,
+            grants,
+            consents: &[],
+            subjects: &[],
+        }
+    }
+
+    /// Lets the actor `action` the hit (the policy, then: a held-back hit is its supervisors'
+    /// only); a denial is audited.
+    async fn hit_for(
+        &self,
+        actor: &Actor,
+        conn: &mut Connection,
+        tf: TaskForceId,
+        id: DeconflictionHitId,
+        action: Action,
+    ) -> Result<Hit> {
+        self.authorize(
+            actor,
+            action,
+            &Resource::in_task_force(ResourceKind::Deconfliction, tf),
+            &id.to_string(),
+        )
+        .await?;
+        let hit = db::hit(conn, tf, id).await?.ok_or(AppError::NotFound)?;
+        let grants = Self::hit_grants(&hit);
+        self.authorize(
+            actor,
+            action,
+            &Self::hit_resource(&hit, &grants),
+            &id.to_string(),
+        )
+        .await?;
+        if let Actor::Member(p) = actor {
+            if !hit.seen_by(p.organization_id, p.holds(Role::Supervisor)) {
+                return Err(AppError::Forbidden(
+                    "Only your agency's supervisors see this alert until they decide.".into(),
+                ));
+            }
+        }
+        Ok(hit)
+    }
+
+    /// The active members of `org` holding `role`.
+    async fn members_in_role(
+        conn: &mut Connection,
+        tf: TaskForceId,
+        org: OrganizationId,
+        role: Role,
+    ) -> Result<Vec<taskforce_domain::structure::Member>> {
+        Ok(org_db::members(conn, tf)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.active
+                    && m.memberships
+                        .iter()
+                        .any(|ms| ms.organization_id == org && ms.roles.contains(&role))
+            })
+            .collect())
+    }
+
+    /// Whom the other agency is told to contact for `side`.
+    async fn contact(conn: &mut Connection, tf: TaskForceId, side: &HitSide) -> Result<Contact> {
+        let agency = org_db::organization(conn, tf, side.organization_id)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let mut member = match side.contact_id {
+            Some(id) => org_db::member(conn, tf, id).await?.filter(|m| m.active),
+            None => None,
+        };
+        if member.is_none() {
+            member = Self::members_in_role(conn, tf, side.organization_id, Role::Supervisor)
+                .await?
+                .into_iter()
+                .next();
+        }
+        Ok(match member {
+            Some(m) => Contact {
+                name: m.name,
+                agency,
+                phone: if m.phone.trim().is_empty() {
+                    m.email
+                } else {
+                    m.phone
+                },
+            },
+            None => Contact {
+                name: "The duty supervisor".into(),
+                agency,
+                phone: "through the task force coordinator".into(),
+            },
+        })
+    }
+
+    /// Alerts the parties who may know of the hit now: on an open hit both sides' contacts and
+    /// supervisors; on a held-back side its supervisors only. Texts carry the other side's
+    /// contact and the kind of identifier, nothing else.
+    async fn alert(&self, tx: &mut Tx, tf: TaskForceId, hit: &Hit) -> Result<()> {
+        for i in 0..2 {
+            let side = &hit.sides[i];
+            let other = Self::contact(tx.conn(), tf, &hit.sides[1 - i]).await?;
+            let matched = hit.matched.label().to_lowercase();
+            let (mut recipients, body) = if hit.is_open() {
+                let mut r: Vec<MemberId> = side.contact_id.into_iter().collect();
+                r.extend(
+                    Self::members_in_role(tx.conn(), tf, side.organization_id, Role::Supervisor)
+                        .await?
+                        .iter()
+                        .map(|m| m.id),
+                );
+                (
+                    r,
+                    format!(
+                        "Possible overlap — contact {}. Matched on: {matched}.",
+                        other.line()
+                    ),
+                )
+            } else if side.hold == Hold::Pending {
+                (
+                    Self::members_in_role(tx.conn(), tf, side.organization_id, Role::Supervisor)
+                        .await?
+                        .iter()
+                        .map(|m| m.id)
+                        .collect(),
+                    format!(
+                        "Possible overlap on a target your agency marked do not disclose. The other agency has not been told; decide whether to disclose (then contact {}). Matched on: {matched}.",
+                        other.line()
+                    ),
+                )
+            } else {
+                continue;
+            };
+            // Only members of the side's own agency (a lead from elsewhere could not open it).
+            let mut members = Vec::new();
+            for m in recipients.drain(..) {
+                if members.contains(&m) {
+                    continue;
+                }
+                let belongs = org_db::member(tx.conn(), tf, m).await?.is_some_and(|x| {
+                    x.active
+                        && x.memberships
+                            .iter()
+                            .any(|ms| ms.organization_id == side.organization_id)
+                });
+                if belongs {
+                    members.push(m);
+                }
+            }
+            for m in members {
+                self.notify(
+                    tx,
+                    tf,
+                    m,
+                    NotificationDraft {
+                        kind: NotificationKind::DeconflictionHit,
+                        subject: "Possible overlap".into(),
+                        body: body.clone(),
+                        link: format!("/deconfliction/{}", hit.id),
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the pointers of a person on an investigation and checks the new ones against
+    /// every other agency's, inside the caller's transaction (called by the case use cases
+    /// after a person or identifier is written). Each new overlap is recorded, audited and
+    /// alerted.
+    pub(crate) async fn check_target(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        tf: TaskForceId,
+        person: &Person,
+        home_case: CaseId,
+        identifiers: &[Identifier],
+    ) -> Result<()> {
+        let case = case_db::case(tx.conn(), tf, home_case)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .case;
+        if case.kind != CaseKind::Investigation {
+            return Ok(());
+        }
+        let blind = blind_identifiers(person, identifiers);
+        if blind.is_empty() {
+            return Ok(());
+        }
+        let key = self.deconfliction_key(tx, tf).await?;
+        let held = db::pointers_of(tx.conn(), tf, person.id).await?;
+        let by = actor.principal().map(|p| p.member_id);
+        let mut new: Vec<Pointer> = Vec::new();
+        for (kind, b) in &blind {
+            let token = key.token(b).prefix_hex();
+            let known = held
+                .iter()
+                .chain(new.iter())
+                .any(|p| p.token == token && p.kind == *kind);
+            if !known {
+                new.push(Pointer {
+                    token,
+                    kind: *kind,
+                    person_id: person.id,
+                    organization_id: case.owner_organization_id,
+                    case_id: case.id,
+                    created_by: by,
+                });
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock().now();
+        db::insert_pointers(tx, tf, &new, now).await?;
+        let tokens: Vec<String> = new.iter().map(|p| p.token.clone()).collect();
+        let mut found = db::lookup(tx.conn(), tf, &tokens, case.owner_organization_id).await?;
+        if found.is_empty() {
+            return Ok(());
+        }
+        // One hit per other person, on the strongest kind that matched.
+        found.sort_by(|x, y| {
+            (x.pointer.person_id.to_string(), x.pointer.kind)
+                .cmp(&(y.pointer.person_id.to_string(), y.pointer.kind))
+        });
+        found.dedup_by(|x, y| x.pointer.person_id == y.pointer.person_id);
+        let mine_held = db::do_not_disclose(tx.conn(), tf, person.id).await?;
+        for f in found {
+            if db::pair_recorded(tx.conn(), tf, person.id, f.pointer.person_id).await? {
+                continue;
+            }
+            let theirs = case_db::case(tx.conn(), tf, f.pointer.case_id)
+                .await?
+                .map(|r| r.case);
+            let hold = |dnd: bool| if dnd { Hold::Pending } else { Hold::Open };
+            let side = |org, case_id, person_id, contact_id, hold| HitSide {
+                organization_id: org,
+                case_id,
+                person_id,
+                contact_id,
+                hold,
+                acknowledged_at: None,
+                acknowledged_by: None,
+                contacted_at: None,
+                contacted_by: None,
+            };
+            let hit = Hit {
+                id: DeconflictionHitId(self.new_id()),
+                task_force_id: tf,
+                matched: f.pointer.kind,
+                sides: [
+                    side(
+                        case.owner_organization_id,
+                        case.id,
+                        person.id,
+                        case.lead_member_id.or(by),
+                        hold(mine_held),
+                    ),
+                    side(
+                        f.pointer.organization_id,
+                        f.pointer.case_id,
+                        f.pointer.person_id,
+                        theirs
+                            .and_then(|c| c.lead_member_id)
+                            .or(f.pointer.created_by),
+                        hold(f.do_not_disclose),
+                    ),
+                ],
+                created_at: now,
+                version: 1,
+            };
+            db::insert_hit(tx, &hit).await?;
+            self.alert(tx, tf, &hit).await?;
+            self.write_audit(
+                tx,
+                actor,
+                ResourceKind::Deconfliction,
+                "create",
+                &hit.id.to_string(),
+                &format!(
+                    "possible overlap on {} between {} and {}{}",
+                    hit.matched.code(),
+                    hit.sides[0].organization_id,
+                    hit.sides[1].organization_id,
+                    if hit.is_open() {
+                        ""
+                    } else {
+                        " (held back: do not disclose)"
+                    }
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn hit_view(
+        &self,
+        actor: &Actor,
+        conn: &mut Connection,
+        tf: TaskForceId,
+        hit: &Hit,
+    ) -> Result<HitView> {
+        let org = actor.principal().map(|p| p.organization_id);
+        let side = org.and_then(|o| hit.side_of(o)).unwrap_or(0);
+        let mine = &hit.sides[side];
+        let state = if hit.is_open() {
+            "open"
+        } else if hit.sides.iter().any(|s| s.hold == Hold::Pending) {
+            "awaiting_decision"
+        } else {
+            "withheld"
+        };
+        let supervisor = is_supervisor(actor);
+        let grants = Self::hit_grants(hit);
+        let may_update = self.may(actor, Action::Update, &Self::hit_resource(hit, &grants));
+        let actions = HitAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| may_update && hit.may_act(side, *a, supervisor).is_ok())
+            .collect();
+        Ok(HitView {
+            id: hit.id,
+            matched: hit.matched,
+            state,
+            contact: Self::contact(conn, tf, &hit.sides[1 - side]).await?,
+            your_case_id: mine.case_id,
+            acknowledged_at: mine.acknowledged_at,
+            contacted_at: mine.contacted_at,
+            created_at: hit.created_at,
+            actions,
+        })
+    }
+
+    /// The deconfliction alerts of the actor's agency, newest first (a held-back one only for
+    /// its supervisors). The list is audited.
+    pub async fn deconfliction_hits(&self, actor: &Actor, tf: TaskForceId) -> Result<Vec<HitView>> {
+        self.authorize(
+            actor,
+            Action::List,
+            &Resource::in_task_force(ResourceKind::Deconfliction, tf),
+            "hits",
+        )
+        .await?;
+        let Some(p) = actor.principal() else {
+            return Ok(Vec::new());
+        };
+        let mut conn = self.store().conn().await?;
+        let mut out = Vec::new();
+        for hit in db::hits_of(&mut conn, tf, p.organization_id, 500).await? {
+            let grants = Self::hit_grants(&hit);
+            if hit.seen_by(p.organization_id, p.holds(Role::Supervisor))
+                && self.may(actor, Action::Read, &Self::hit_resource(&hit, &grants))
+            {
+                out.push(self.hit_view(actor, &mut conn, tf, &hit).await?);
+            }
+        }
+        drop(conn);
+        let mut tx = self.store().begin().await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Deconfliction,
+            "list",
+            "hits",
+            &format!("{} alerts", out.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// One alert; the read is audited.
+    pub async fn deconfliction_hit(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        id: DeconflictionHitId,
+    ) -> Result<HitView> {
+        let mut conn = self.store().conn().await?;
+        let hit = self.hit_for(actor, &mut conn, tf, id, Action::Read).await?;
+        let view = self.hit_view(actor, &mut conn, tf, &hit).await?;
+        drop(conn);
+        let mut tx = self.store().begin().await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Deconfliction,
+            "read",
+            &id.to_string(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Acknowledges an alert, records that the agencies made contact, or (a supervisor of the
+    /// agency that holds it back) discloses or withholds it. Audited; disclosing sends the
+    /// mutual alert once no side holds the hit back.
+    pub async fn act_on_hit(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        id: DeconflictionHitId,
+        input: HitActionInput,
+    ) -> Result<HitView> {
+        let mut conn = self.store().conn().await?;
+        let hit = self
+            .hit_for(actor, &mut conn, tf, id, Action::Update)
+            .await?;
+        drop(conn);
+        let action = input.validate()?;
+        let Some(p) = actor.principal() else {
+            return Err(AppError::Forbidden(
+                "Alerts are worked by members of the agencies involved.".into(),
+            ));
+        };
+        let side = hit.side_of(p.organization_id).ok_or(AppError::NotFound)?;
+        hit.may_act(side, action, p.holds(Role::Supervisor))?;
+        let now = self.clock().now();
+        let mut new = hit.sides[side].clone();
+        match action {
+            HitAction::Acknowledge => {
+                new.acknowledged_at = Some(now);
+                new.acknowledged_by = Some(p.member_id);
+            }
+            HitAction::Contacted => {
+                new.contacted_at = Some(now);
+                new.contacted_by = Some(p.member_id);
+                if new.acknowledged_at.is_none() {
+                    new.acknowledged_at = Some(now);
+                    new.acknowledged_by = Some(p.member_id);
+                }
+            }
+            HitAction::Disclose => new.hold = Hold::Disclosed,
+            HitAction::Withhold => new.hold = Hold::Withheld,
+        }
+        let mut tx = self.store().begin().await?;
+        db::update_side(&mut tx, tf, &hit, side, &new).await?;
+        let mut after = hit.clone();
+        after.sides[side] = new;
+        after.version += 1;
+        if action == HitAction::Disclose && after.is_open() {
+            self.alert(&mut tx, tf, &after).await?;
+        }
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Deconfliction,
+            "update",
+            &id.to_string(),
+            action.code(),
+        )
+        .await?;
+        let view = self.hit_view(actor, tx.conn(), tf, &after).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A person's standing in deconfliction (their agency's flag and how many tokens are
+    /// indexed); the read is audited.
+    pub async fn deconfliction_target(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        person: PersonId,
+    ) -> Result<TargetView> {
+        let mut conn = self.store().conn().await?;
+        let row = case_db::person(&mut conn, tf, person)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let held = self.person_held(&mut conn, tf, &row).await?;
+        let resource = Self::person_resource(&row, &held, DataCategory::Identity);
+        self.authorize(actor, Action::Read, &resource, &person.to_string())
+            .await?;
+        let home = case_db::case(&mut conn, tf, row.home_case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let view = TargetView {
+            person_id: person,
+            home_case_id: row.home_case_id,
+            checked: home.case.kind == CaseKind::Investigation,
+            do_not_disclose: db::do_not_disclose(&mut conn, tf, person).await?,
+            tokens: db::pointers_of(&mut conn, tf, person).await?.len(),
+            may_update: self.may(actor, Action::Update, &resource),
+        };
+        drop(conn);
+        let mut tx = self.store().begin().await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Person,
+            "read",
+            &person.to_string(),
+            "deconfliction",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Marks a person of the actor's agency's investigation "do not disclose" (or clears it):
+    /// from then on a hit on them alerts only the agency's supervisors, who decide. Hits
+    /// already disclosed stay as they are. Audited.
+    pub async fn set_do_not_disclose(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        person: PersonId,
+        input: DoNotDiscloseInput,
+    ) -> Result<TargetView> {
+        let mut conn = self.store().conn().await?;
+        let row = case_db::person(&mut conn, tf, person)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let held = self.person_held(&mut conn, tf, &row).await?;
+        self.authorize(
+            actor,
+            Action::Update,
+            &Self::person_resource(&row, &held, DataCategory::Identity),
+            &person.to_string(),
+        )
+        .await?;
+        let home = case_db::case(&mut conn, tf, row.home_case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        let value = input.validate()?;
+        if home.case.kind != CaseKind::Investigation {
+            return Err(AppError::Invalid(Invalid::one(
+                "do_not_disclose",
+                "only persons on an investigation are checked for deconfliction",
+            )));
+        }
+        let mut tx = self.store().begin().await?;
+        db::set_do_not_disclose(
+            &mut tx,
+            tf,
+            person,
+            value,
+            actor.principal().map(|p| p.member_id),
+            self.clock().now(),
+        )
+        .await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Person,
+            "update",
+            &person.to_string(),
+            if value {
+                "deconfliction: do not disclose"
+            } else {
+                "deconfliction: disclose hits"
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.deconfliction_target(actor, tf, person).await
+    }
+}

@@ -1,0 +1,701 @@
+//! Target deconfliction through the real router: two agencies' investigations that hold the
+//! same identifier are told whom to contact and what kind of identifier matched, and nothing
+//! else, on the page, in the API and in the notification; a target marked "do not disclose"
+//! alerts only its own agency's supervisors, who decide; every hit, read and action is audited.
+
+use crate::harness::*;
+use axum::http::{Method, StatusCode};
+use taskforce_app::Actor;
+use taskforce_domain::cases::*;
+use taskforce_domain::notifications::NotificationKind;
+use taskforce_domain::structure::{Member, Role};
+use taskforce_domain::*;
+
+const BCI: &str = "North Dakota Bureau of Criminal Investigation";
+const FARGO: &str = "Fargo Police Department";
+const FBI: &str = "FBI Minneapolis, Bismarck Resident Agency";
+
+/// One agency's people: a supervisor (who also investigates) and an investigator only.
+struct Agency {
+    supervisor: Member,
+    investigator: Member,
+}
+
+async fn agency(site: &Site, name: &str) -> Agency {
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let org = site
+        .app
+        .organizations(&SYSTEM, tf)
+        .await
+        .expect("organizations")
+        .into_iter()
+        .find(|o| o.name == name)
+        .expect("the agency");
+    let members = site.app.members(&SYSTEM, tf).await.expect("members");
+    let holding = |only: &[Role]| {
+        members
+            .iter()
+            .find(|m| {
+                m.memberships.len() == 1
+                    && m.memberships[0].organization_id == org.id
+                    && m.memberships[0].roles == only
+            })
+            .cloned()
+            .expect("a member")
+    };
+    Agency {
+        supervisor: holding(&[Role::Supervisor, Role::Investigator]),
+        investigator: holding(&[Role::Investigator]),
+    }
+}
+
+async fn actor(site: &Site, member: &Member) -> Actor {
+    Actor::Member(site.principal(&member.email).await)
+}
+
+/// An investigation of the member's agency with one person on it; returns (case, person).
+async fn target(
+    site: &Site,
+    who: &Actor,
+    title: &str,
+    given: &str,
+    family: &str,
+    dob: &str,
+) -> (Case, Person) {
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let case = site
+        .app
+        .create_case(
+            who,
+            tf,
+            CaseInput {
+                title: title.into(),
+                summary: format!("{title}: the informant's account of the motel"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("an investigation");
+    let person = site
+        .app
+        .add_person(
+            who,
+            tf,
+            case.id,
+            PersonRole::Suspect,
+            PersonInput {
+                given_name: given.into(),
+                family_name: family.into(),
+                date_of_birth: dob.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a target");
+    (case, person)
+}
+
+async fn identifier(site: &Site, who: &Actor, person: PersonId, kind: IdentifierKind, value: &str) {
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    site.app
+        .add_identifier(
+            who,
+            tf,
+            person,
+            IdentifierInput {
+                kind: Some(kind),
+                value: value.into(),
+            },
+        )
+        .await
+        .expect("an identifier");
+}
+
+/// The member's deconfliction notifications (bodies).
+async fn alerts(site: &Site, member: &Member) -> Vec<String> {
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    site.app
+        .inbox(&actor(site, member).await, tf, false)
+        .await
+        .expect("inbox")
+        .into_iter()
+        .filter(|n| n.kind == NotificationKind::DeconflictionHit)
+        .map(|n| format!("{} | {} | {}", n.subject, n.body, n.link))
+        .collect()
+}
+
+fn contact_line(member: &Member, agency: &str) -> String {
+    let phone = if member.phone.trim().is_empty() {
+        member.email.clone()
+    } else {
+        member.phone.clone()
+    };
+    format!("{}, {agency}, {phone}", member.name)
+}
+
+/// Nothing of the other agency's records: names, date of birth, identifier value, case title,
+/// narrative, case and person ids.
+fn assert_reveals_nothing(what: &str, text: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "{what} reveals {secret:?}:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hit_reveals_nothing_but_the_contact_and_the_kind_of_identifier() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let fbi = agency(&site, FBI).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+
+    let (bci_case, bci_person) = target(
+        &site,
+        &bci_actor,
+        "Operation Larkspur",
+        "Maribel",
+        "Quintanilla",
+        "1987-06-21",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Phone,
+        "701-555-0142",
+    )
+    .await;
+    assert!(
+        alerts(&site, &bci.investigator).await.is_empty(),
+        "no one else holds it yet"
+    );
+
+    let (fargo_case, fargo_person) = target(
+        &site,
+        &fargo_actor,
+        "Northgate massage parlor",
+        "Dmitri",
+        "Volkonsky",
+        "1979-01-30",
+    )
+    .await;
+    let head = site.audit_head().await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Phone,
+        "(701) 555 0142",
+    )
+    .await;
+
+    // Both agencies' case owners and supervisors are told, each of the other's contact.
+    let secrets: Vec<String> = [
+        "Maribel",
+        "Quintanilla",
+        "1987",
+        "Dmitri",
+        "Volkonsky",
+        "1979",
+        "701-555-0142",
+        "5550142",
+        "Larkspur",
+        "Northgate",
+        "informant",
+        &bci_case.reference,
+        &fargo_case.reference,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([
+        bci_case.id.to_string(),
+        fargo_case.id.to_string(),
+        bci_person.id.to_string(),
+        fargo_person.id.to_string(),
+    ])
+    .collect();
+    for (member, other) in [
+        (&bci.investigator, contact_line(&fargo.investigator, FARGO)),
+        (&bci.supervisor, contact_line(&fargo.investigator, FARGO)),
+        (&fargo.investigator, contact_line(&bci.investigator, BCI)),
+        (&fargo.supervisor, contact_line(&bci.investigator, BCI)),
+    ] {
+        let got = alerts(&site, member).await;
+        assert_eq!(got.len(), 1, "{} is alerted once: {got:?}", member.email);
+        assert!(
+            got[0].starts_with(&format!(
+                "Possible overlap | Possible overlap — contact {other}. Matched on: phone number. | /deconfliction/"
+            )),
+            "{got:?}"
+        );
+        assert_reveals_nothing("the notification", &got[0], &secrets);
+    }
+    assert!(alerts(&site, &fbi.investigator).await.is_empty());
+    assert!(alerts(&site, &fbi.supervisor).await.is_empty());
+
+    // The hit is audited, naming only the kind and the two agencies.
+    let entries = site.audit_after(head).await;
+    let created: Vec<_> = entries
+        .iter()
+        .filter(|e| e.record.action == "deconfliction.create")
+        .collect();
+    assert_eq!(created.len(), 1);
+    assert!(created[0].record.detail.contains("phone"));
+    assert_reveals_nothing("the audit entry", &created[0].record.detail, &secrets);
+
+    // The page: the contact, the kind, the reader's own case; nothing of the other's.
+    let link = alerts(&site, &fargo.investigator).await[0]
+        .rsplit(" | ")
+        .next()
+        .expect("a link")
+        .to_owned();
+    let hit_id = link.trim_start_matches("/deconfliction/").to_owned();
+    let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
+    let list = site
+        .get_as(&fargo_session, "/deconfliction")
+        .await
+        .expect(StatusCode::OK);
+    assert!(list.body.contains(&hit_id));
+    let page = site
+        .get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(page.h1(), "Possible overlap");
+    let body = unescape(&page.body);
+    assert!(
+        body.contains(&contact_line(&bci.investigator, BCI)),
+        "{body}"
+    );
+    assert!(body.contains("Phone number"));
+    assert!(
+        body.contains(&format!("/cases/{}", fargo_case.id)),
+        "the reader's own case"
+    );
+    let theirs: Vec<String> = [
+        "Maribel",
+        "Quintanilla",
+        "1987",
+        "Larkspur",
+        "informant",
+        "5550142",
+        &bci_case.reference,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([bci_case.id.to_string(), bci_person.id.to_string()])
+    .collect();
+    assert_reveals_nothing("the alert page", &body, &theirs);
+    assert_reveals_nothing("the alert list", &unescape(&list.body), &theirs);
+
+    // The API: the same, and only these fields.
+    let bci_token = site
+        .token_for(
+            &bci.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    let listed = site
+        .api_as(&bci_token, Method::GET, "/api/v1/deconfliction", None, &[])
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let alert = &listed[0];
+    let mut keys: Vec<&str> = alert
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "acknowledged_at",
+            "actions",
+            "contact",
+            "contacted_at",
+            "created_at",
+            "id",
+            "matched",
+            "matched_words",
+            "state",
+            "your_case_id"
+        ]
+    );
+    assert_eq!(alert["matched"], "phone");
+    assert_eq!(alert["state"], "open");
+    assert_eq!(alert["contact"]["name"], fargo.investigator.name.as_str());
+    assert_eq!(alert["contact"]["agency"], FARGO);
+    assert_eq!(alert["your_case_id"], bci_case.id.to_string());
+    let text = alert.to_string();
+    assert_reveals_nothing(
+        "the API",
+        &text,
+        &[
+            fargo_case.id.to_string(),
+            fargo_person.id.to_string(),
+            fargo_case.reference.clone(),
+            "Dmitri".into(),
+            "Volkonsky".into(),
+            "Northgate".into(),
+            "5550142".into(),
+        ],
+    );
+
+    // A third agency sees nothing of it.
+    let fbi_session = Caller::Session(site.sign_in_as(&fbi.investigator.email).await);
+    site.get_as(&fbi_session, &link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let fbi_list = site
+        .get_as(&fbi_session, "/deconfliction")
+        .await
+        .expect(StatusCode::OK);
+    assert!(!fbi_list.body.contains(&hit_id));
+    let fbi_token = site
+        .token_for(
+            &fbi.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    site.api_as(
+        &fbi_token,
+        Method::GET,
+        &format!("/api/v1/deconfliction/{hit_id}"),
+        None,
+        &[],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    // Nor may a role without deconfliction (a prosecutor), whatever the agency.
+    let prosecutor = site.member_for_role(NORTH_DAKOTA, Role::Prosecutor).await;
+    let prosecutor = Caller::Session(site.sign_in_as(&prosecutor.email).await);
+    site.get_as(&prosecutor, "/deconfliction")
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &prosecutor,
+        &format!("{link}/actions"),
+        &[("action", "acknowledge")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+
+    // Acknowledging and recording contact are kept and audited; a repeat is refused by name.
+    let head = site.audit_head().await;
+    site.post_form_as(
+        &fargo_session,
+        &format!("{link}/actions"),
+        &[("action", "acknowledge")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let again = site
+        .api_as(
+            &site
+                .token_for(
+                    &fargo.investigator.email,
+                    taskforce_domain::identity::TokenScope::Write,
+                )
+                .await,
+            Method::POST,
+            &format!("/api/v1/deconfliction/{hit_id}/actions"),
+            Some(r#"{"action": "acknowledge"}"#),
+            &[],
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("action"), "{}", again.body);
+    let done = site
+        .api_as(
+            &bci_token,
+            Method::POST,
+            &format!("/api/v1/deconfliction/{hit_id}/actions"),
+            Some(r#"{"action": "contacted"}"#),
+            &[],
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert!(done["contacted_at"].is_string() && done["acknowledged_at"].is_string());
+    let entries = site.audit_after(head).await;
+    let updates: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.record.action == "deconfliction.update")
+        .map(|e| e.record.detail.as_str())
+        .collect();
+    assert_eq!(updates, ["acknowledge", "contacted"]);
+    let page = site
+        .get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        !page.body.contains("value=\"acknowledge\""),
+        "acknowledged once"
+    );
+    let _ = tf;
+}
+
+#[tokio::test]
+async fn a_do_not_disclose_target_alerts_only_its_own_supervisor() {
+    let site = Site::demo().await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+
+    // BCI's undercover target, marked "do not disclose" by its supervisor through the page.
+    let (_, bci_person) = target(
+        &site,
+        &bci_actor,
+        "Undercover: Prairie Wind",
+        "Anatoly",
+        "Serebrenik",
+        "1975-11-02",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Vehicle,
+        "ND 7ABC101",
+    )
+    .await;
+    let bci_supervisor = Caller::Session(site.sign_in_as(&bci.supervisor.email).await);
+    let form = format!("/persons/{}/deconfliction", bci_person.id);
+    let refused = site.post_form_as(&bci_supervisor, &form, &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the choice is required"
+    );
+    site.post_form_as(&bci_supervisor, &form, &[("do_not_disclose", "yes")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&bci_supervisor, &form)
+        .await
+        .expect(StatusCode::OK);
+    assert!(unescape(&page.body).contains("Yes: a hit alerts only your agency's supervisors"));
+    // Another agency may not set it.
+    let fargo_token = site
+        .token_for(
+            &fargo.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    site.api_as(
+        &fargo_token,
+        Method::POST,
+        &format!("/api/v1/persons/{}/do-not-disclose", bci_person.id),
+        Some(r#"{"do_not_disclose": false}"#),
+        &[],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+
+    // Fargo enters the same plate on its own investigation.
+    let (_, fargo_person) = target(
+        &site,
+        &fargo_actor,
+        "Stolen vehicle ring",
+        "Kelsey",
+        "Brandt",
+        "1990-02-03",
+    )
+    .await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Vehicle,
+        "nd 7-abc-1o1",
+    )
+    .await;
+
+    // Only BCI's supervisor is alerted; Fargo learns nothing, BCI's investigator waits.
+    let supervisor_alerts = alerts(&site, &bci.supervisor).await;
+    assert_eq!(supervisor_alerts.len(), 1, "{supervisor_alerts:?}");
+    assert!(supervisor_alerts[0].contains("marked do not disclose"));
+    assert!(supervisor_alerts[0].contains("Matched on: vehicle."));
+    for member in [&bci.investigator, &fargo.investigator, &fargo.supervisor] {
+        assert!(
+            alerts(&site, member).await.is_empty(),
+            "{} is not told",
+            member.email
+        );
+    }
+    let link = supervisor_alerts[0]
+        .rsplit(" | ")
+        .next()
+        .expect("a link")
+        .to_owned();
+    let hit_id = link.trim_start_matches("/deconfliction/").to_owned();
+    let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
+    let fargo_list = site
+        .get_as(&fargo_session, "/deconfliction")
+        .await
+        .expect(StatusCode::OK);
+    assert!(!fargo_list.body.contains(&hit_id));
+    site.get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let listed = site
+        .api_as(
+            &fargo_token,
+            Method::GET,
+            "/api/v1/deconfliction",
+            None,
+            &[],
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0));
+    let bci_investigator = Caller::Session(site.sign_in_as(&bci.investigator.email).await);
+    site.get_as(&bci_investigator, &link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+
+    // The supervisor decides: first not to disclose (recorded, audited; Fargo still knows nothing)…
+    let page = site
+        .get_as(&bci_supervisor, &link)
+        .await
+        .expect(StatusCode::OK);
+    assert!(page.body.contains("value=\"disclose\"") && page.body.contains("value=\"withhold\""));
+    let head = site.audit_head().await;
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{link}/actions"),
+        &[("action", "withhold")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let page = site
+        .get_as(&bci_supervisor, &link)
+        .await
+        .expect(StatusCode::OK);
+    assert!(page.body.contains("Not disclosed"));
+    assert!(alerts(&site, &fargo.investigator).await.is_empty());
+    site.get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    // …then to disclose: now both agencies get the usual alert.
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let told = alerts(&site, &fargo.investigator).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains(&format!("contact {}", contact_line(&bci.investigator, BCI))),
+        "{told:?}"
+    );
+    assert!(!told[0].contains("Serebrenik") && !told[0].contains("7ABC101"));
+    site.get_as(&fargo_session, &link)
+        .await
+        .expect(StatusCode::OK);
+    site.get_as(&bci_investigator, &link)
+        .await
+        .expect(StatusCode::OK);
+    let decisions: Vec<String> = site
+        .audit_after(head)
+        .await
+        .iter()
+        .filter(|e| e.record.action == "deconfliction.update")
+        .map(|e| e.record.detail.clone())
+        .collect();
+    assert_eq!(decisions, ["withhold", "disclose"]);
+}
+
+#[tokio::test]
+async fn names_are_matched_on_keyed_tokens_and_victim_service_records_never_enter_the_index() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+    let (_, john) = target(&site, &bci_actor, "Case one", "John", "Smith", "1980-04-12").await;
+    target(
+        &site,
+        &fargo_actor,
+        "Case two",
+        "Jon",
+        "Smyth",
+        "1980-04-12",
+    )
+    .await;
+    let got = alerts(&site, &fargo.investigator).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("Matched on: similar-sounding name and date of birth."),
+        "{got:?}"
+    );
+    // A different day of birth is another person.
+    target(
+        &site,
+        &fargo_actor,
+        "Case three",
+        "John",
+        "Smith",
+        "1980-04-13",
+    )
+    .await;
+    assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
+
+    // The index holds tokens only.
+    let mut conn = site.app.store().conn().await.expect("conn");
+    let pointers = taskforce_store::deconfliction::pointers_of(&mut conn, tf, john.id)
+        .await
+        .expect("pointers");
+    assert_eq!(pointers.len(), 2, "exact and sounds-like name keys");
+    for p in &pointers {
+        assert_eq!(p.token.len(), 32);
+        assert!(p.token.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    drop(conn);
+
+    // A survivor on a provider's service case is never indexed, so never matched.
+    let advocate = site.member_for_role(NORTH_DAKOTA, Role::Advocate).await;
+    let advocate = actor(&site, &advocate).await;
+    let (_, survivor) = target(
+        &site,
+        &advocate,
+        "Housing support",
+        "John",
+        "Smith",
+        "1980-04-12",
+    )
+    .await;
+    let mut conn = site.app.store().conn().await.expect("conn");
+    assert!(
+        taskforce_store::deconfliction::pointers_of(&mut conn, tf, survivor.id)
+            .await
+            .expect("pointers")
+            .is_empty()
+    );
+    drop(conn);
+    assert_eq!(
+        alerts(&site, &bci.investigator).await.len(),
+        1,
+        "only the Fargo hit"
+    );
+}
