@@ -20,6 +20,7 @@ pub mod identity;
 pub mod intake;
 pub mod keys;
 pub mod notifications;
+pub mod operations;
 pub mod passkeys;
 pub mod search;
 pub mod structure;
