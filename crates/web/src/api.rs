@@ -412,6 +412,11 @@ section!(
         crate::api_intake::screen,
         crate::api_intake::instrument,
         crate::api_intake::set_instrument,
+        crate::api_operations::list,
+        crate::api_operations::create,
+        crate::api_operations::read,
+        crate::api_operations::exempt,
+        crate::api_operations::acknowledge,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

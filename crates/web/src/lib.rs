@@ -7,6 +7,7 @@
 mod api;
 mod api_cases;
 mod api_intake;
+mod api_operations;
 mod assets;
 mod auth;
 mod error;
@@ -74,6 +75,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_cases::routes())
         .nest("/api/v1", api::routes())
         .merge(api_intake::routes())
+        .merge(api_operations::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod cases;
 mod intake;
+mod operations;
 mod passkeys;
 mod session;
 mod structure;
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(intake::routes())
         .merge(threat::routes())
+        .merge(operations::routes())
 }

@@ -96,6 +96,8 @@ pub struct ViewerBar {
     pub audit: bool,
     /// Case records and search (any kind of case the roles may list).
     pub cases: bool,
+    /// Planned operations and deconfliction.
+    pub operations: bool,
 }
 
 impl Chrome {
@@ -128,6 +130,7 @@ impl Chrome {
                 ]
                 .into_iter()
                 .any(|k| may(k, Action::List)),
+                operations: may(ResourceKind::Operation, Action::List),
             }),
         }
     }

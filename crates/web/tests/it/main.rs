@@ -14,6 +14,7 @@ mod forms;
 mod harness;
 mod headers;
 mod intake;
+mod operations;
 mod pages;
 mod routes;
 mod service;

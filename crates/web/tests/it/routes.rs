@@ -562,6 +562,32 @@ pub const ROUTES: &[Route] = &[
         "/task-forces/{tf}/outreach/{id}/activities",
         Policy(K::OutreachPlan, Update),
     ),
+    // Event deconfliction: planned operations, their conflicts, the map.
+    route("GET", "/operations", Policy(K::Operation, List)),
+    route("POST", "/operations", Policy(K::Operation, Create)),
+    route("GET", "/operations/new", Policy(K::Operation, Create)),
+    route("GET", "/operations/map", Policy(K::Operation, List)),
+    route("GET", "/operations/map.json", Policy(K::Operation, List)),
+    route("GET", "/operations/{id}", Policy(K::Operation, Read)),
+    route("POST", "/operations/{id}/exempt", Policy(K::Operation, Share)),
+    route(
+        "POST",
+        "/operations/conflicts/{id}/acknowledge",
+        Policy(K::Deconfliction, Update),
+    ),
+    route("GET", "/api/v1/operations", Policy(K::Operation, List)),
+    route("POST", "/api/v1/operations", Policy(K::Operation, Create)),
+    route("GET", "/api/v1/operations/{id}", Policy(K::Operation, Read)),
+    route(
+        "POST",
+        "/api/v1/operations/{id}/exempt",
+        Policy(K::Operation, Share),
+    ),
+    route(
+        "POST",
+        "/api/v1/operation-conflicts/{id}/acknowledge",
+        Policy(K::Deconfliction, Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -871,8 +897,12 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
     } else {
         version
     };
-    // No such tip: a caller the policy lets through learns only that it does not exist.
-    let id = if route.path.contains("/tips/{id}") {
+    // No such tip, operation or conflict: a caller the policy lets through learns only that
+    // it does not exist.
+    let id = if route.path.contains("/tips/{id}")
+        || route.path.contains("/operations/{id}")
+        || route.path.contains("conflicts/{id}")
+    {
         UNKNOWN.to_owned()
     } else {
         id
@@ -914,8 +944,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/search" => probe.ok = StatusCode::UNPROCESSABLE_ENTITY,
             // No such file on the case.
             "/cases/{id}/attachments/{attachment}" => probe.ok = StatusCode::NOT_FOUND,
-            // No such tip.
-            p if p.contains("/tips/{id}") => probe.ok = StatusCode::NOT_FOUND,
+            // No such tip, operation.
+            p if p.contains("/tips/{id}") || p.contains("/operations/{id}") => {
+                probe.ok = StatusCode::NOT_FOUND
+            }
             _ => {}
         }
         return probe;
@@ -938,6 +970,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
             "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
+            "/api/v1/operations" => r#"{"kind": ""}"#,
+            "/api/v1/operations/{id}/exempt" => r#"{"reason": ""}"#,
+            "/api/v1/operation-conflicts/{id}/acknowledge" => "{}",
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -951,7 +986,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         if method == "PUT" || route.path.ends_with("/triage") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") {
+        probe.ok = if route.path.contains("/tips/{id}")
+            || route.path.contains("/operations/{id}")
+            || route.path.contains("conflicts/{id}")
+        {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -979,6 +1017,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
         | "/cases/{id}/team/{grant}/revoke" => StatusCode::NOT_FOUND,
+        // No such operation or conflict.
+        "/operations/{id}/exempt" | "/operations/conflicts/{id}/acknowledge" => {
+            StatusCode::NOT_FOUND
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
