@@ -20,8 +20,12 @@
           onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
         }).addTo(map);
         var drawn = L.featureGroup().addTo(map);
+        // Circles know their bounds only once drawn, and nothing is drawn before the map has a
+        // view: the extent is computed from each centre and radius instead.
+        var extent = L.latLngBounds([]);
         function circle(f, style) {
           var c = f.geometry.coordinates;
+          extent.extend(L.latLng(c[1], c[0]).toBounds(f.properties.radius_m * 2));
           return L.circle([c[1], c[0]], L.Util.extend({ radius: f.properties.radius_m }, style));
         }
         operations.forEach(function (f) {
@@ -44,10 +48,8 @@
           ring.on("click", function () { window.location.href = p.href; });
           drawn.addLayer(ring);
         });
-        var bounds = drawn.getLayers().length ? drawn.getBounds() : outline.getBounds();
-        if (drawn.getLayers().length && outline.getBounds().isValid()) {
-          bounds = outline.getBounds().extend(drawn.getBounds());
-        }
+        var bounds = outline.getBounds();
+        if (extent.isValid()) { bounds = bounds.isValid() ? bounds.extend(extent) : extent; }
         if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); }
         el.setAttribute("data-operations", String(operations.length));
         el.setAttribute("data-conflicts", String(conflicts.length));
