@@ -21,9 +21,21 @@ fn centre(state: &str) -> (f64, f64) {
 }
 
 const TITLES: &[(&str, OperationKind, &str)] = &[
-    ("Motel entry", OperationKind::WarrantService, "Roadside motel, east wing"),
-    ("Parking lot meet", OperationKind::UndercoverMeeting, "Truck stop lot"),
-    ("Labor site watch", OperationKind::Surveillance, "Gravel road by the work camp"),
+    (
+        "Motel entry",
+        OperationKind::WarrantService,
+        "Roadside motel, east wing",
+    ),
+    (
+        "Parking lot meet",
+        OperationKind::UndercoverMeeting,
+        "Truck stop lot",
+    ),
+    (
+        "Labor site watch",
+        OperationKind::Surveillance,
+        "Gravel road by the work camp",
+    ),
 ];
 
 fn at(app: &App, days: i64, hour: i64) -> String {
@@ -72,7 +84,14 @@ pub async fn seed_operations(app: &App, tf: &TaskForce) -> Result<usize> {
         } else {
             String::new()
         };
-        let plan = |title: &str, kind: OperationKind, place: &str, lat: f64, lon: f64, radius: i64, start: String, end: String| OperationInput {
+        let plan = |title: &str,
+                    kind: OperationKind,
+                    place: &str,
+                    lat: f64,
+                    lon: f64,
+                    radius: i64,
+                    start: String,
+                    end: String| OperationInput {
             kind: kind.code().into(),
             title: title.into(),
             place: place.into(),
@@ -103,9 +122,27 @@ pub async fn seed_operations(app: &App, tf: &TaskForce) -> Result<usize> {
         // couple of hundred metres apart.
         if i < 2 {
             let input = if i == 0 {
-                plan("Evening buy", OperationKind::ControlledBuy, "Apartment block parking", lat, lon, 400, at(app, 1, 20), at(app, 1, 23))
+                plan(
+                    "Evening buy",
+                    OperationKind::ControlledBuy,
+                    "Apartment block parking",
+                    lat,
+                    lon,
+                    400,
+                    at(app, 1, 20),
+                    at(app, 1, 23),
+                )
             } else {
-                plan("Knock and talk", OperationKind::Arrest, "Corner store", lat + 0.002, lon, 300, at(app, 1, 21), at(app, 2, 2))
+                plan(
+                    "Knock and talk",
+                    OperationKind::Arrest,
+                    "Corner store",
+                    lat + 0.002,
+                    lon,
+                    300,
+                    at(app, 1, 21),
+                    at(app, 2, 2),
+                )
             };
             app.plan_operation(&actor, tf.id, input).await?;
             planned += 1;

@@ -234,7 +234,10 @@ impl App {
                 version: 1,
             };
             db::insert_conflict(&mut tx, &conflict).await?;
-            for (commander, own) in [(other.commander_id, other), (operation.commander_id, &operation)] {
+            for (commander, own) in [
+                (other.commander_id, other),
+                (operation.commander_id, &operation),
+            ] {
                 self.notify(
                     &mut tx,
                     tf,

@@ -294,7 +294,10 @@ fn number(field: &str, value: &str, invalid: &mut Invalid) -> Option<f64> {
     match value.parse::<f64>() {
         Ok(n) if n.is_finite() => Some(n),
         _ => {
-            invalid.add(field, "must be a number in decimal degrees, such as 46.8083");
+            invalid.add(
+                field,
+                "must be a number in decimal degrees, such as 46.8083",
+            );
             None
         }
     }
@@ -351,7 +354,10 @@ impl OperationInput {
                 return None;
             }
             parse_moment(value).or_else(|| {
-                invalid.add(field, "must be a date and time written YYYY-MM-DDTHH:MM (UTC)");
+                invalid.add(
+                    field,
+                    "must be a date and time written YYYY-MM-DDTHH:MM (UTC)",
+                );
                 None
             })
         };
@@ -366,7 +372,10 @@ impl OperationInput {
                     "must be at most 14 days after the start; plan longer work as several operations",
                 );
             } else if end <= ctx.now {
-                invalid.add("ends_at", "must be in the future: plan operations before they happen");
+                invalid.add(
+                    "ends_at",
+                    "must be in the future: plan operations before they happen",
+                );
             }
         }
         let commander = match self.commander.trim() {
@@ -398,7 +407,9 @@ impl OperationInput {
                 None => {}
             }
         }
-        match (kind, latitude, longitude, radius, starts_at, ends_at, commander) {
+        match (
+            kind, latitude, longitude, radius, starts_at, ends_at, commander,
+        ) {
             (
                 Some(kind),
                 Some(latitude),
@@ -525,7 +536,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).single().expect("a time")
+        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0)
+            .single()
+            .expect("a time")
     }
 
     fn fp(lat: f64, lon: f64, r: i64, s: u32, e: u32) -> Footprint {
@@ -569,7 +582,10 @@ mod tests {
         assert!(to_e6(c.longitude) <= bx.lon_max_e6);
         // Near the antimeridian every longitude is searched.
         let far = fp(60.0, 179.9, 100, 6, 10).search_box();
-        assert_eq!((far.lon_min_e6, far.lon_max_e6), (-180_000_001, 180_000_001));
+        assert_eq!(
+            (far.lon_min_e6, far.lon_max_e6),
+            (-180_000_001, 180_000_001)
+        );
     }
 
     fn input() -> OperationInput {
@@ -635,13 +651,17 @@ mod tests {
         }
         .validate(&ctx)
         .expect_err("too long");
-        assert!(long.message_for("ends_at").is_some_and(|m| m.contains("14 days")));
+        assert!(long
+            .message_for("ends_at")
+            .is_some_and(|m| m.contains("14 days")));
         let past = input()
             .validate(&OperationContext {
                 commanders: &commanders,
                 now: at(12),
             })
             .expect_err("in the past");
-        assert!(past.message_for("ends_at").is_some_and(|m| m.contains("future")));
+        assert!(past
+            .message_for("ends_at")
+            .is_some_and(|m| m.contains("future")));
     }
 }

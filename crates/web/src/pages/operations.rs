@@ -31,10 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/operations/map.json", get(map_json))
         .route("/operations/{id}", get(page))
         .route("/operations/{id}/exempt", post(exempt))
-        .route(
-            "/operations/conflicts/{id}/acknowledge",
-            post(acknowledge),
-        )
+        .route("/operations/conflicts/{id}/acknowledge", post(acknowledge))
 }
 
 fn may(v: &Viewer, kind: ResourceKind, action: Action) -> bool {
@@ -84,7 +81,10 @@ pub struct ConflictRow {
 fn conflict_row(c: &ConflictView) -> ConflictRow {
     ConflictRow {
         id: c.id.to_string(),
-        own: Cell::link(c.own_title.clone(), format!("/operations/{}", c.own_operation_id)),
+        own: Cell::link(
+            c.own_title.clone(),
+            format!("/operations/{}", c.own_operation_id),
+        ),
         agency: c.other.agency_name.clone(),
         commander: c.other.commander_name.clone(),
         phone: c.other.contact_phone.clone(),
@@ -96,8 +96,14 @@ fn conflict_row(c: &ConflictView) -> ConflictRow {
             window(c.overlap.starts_at, c.overlap.ends_at)
         ),
         yours: match c.acknowledged_by_you {
-            Some(at) if c.acknowledged_by_you_name.is_empty() => format!("Acknowledged {}", when(at)),
-            Some(at) => format!("Acknowledged {} by {}", when(at), c.acknowledged_by_you_name),
+            Some(at) if c.acknowledged_by_you_name.is_empty() => {
+                format!("Acknowledged {}", when(at))
+            }
+            Some(at) => format!(
+                "Acknowledged {} by {}",
+                when(at),
+                c.acknowledged_by_you_name
+            ),
             None => "Awaiting your acknowledgement".into(),
         },
         theirs: match c.acknowledged_by_them {
@@ -171,7 +177,10 @@ async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<Saved>) -> P
                 kind: op.kind.label().to_owned(),
                 window: window(op.starts_at, op.ends_at),
                 place: if op.place.is_empty() {
-                    format!("{:.4}, {:.4} ({} m)", op.latitude, op.longitude, op.radius_m)
+                    format!(
+                        "{:.4}, {:.4} ({} m)",
+                        op.latitude, op.longitude, op.radius_m
+                    )
                 } else {
                     format!("{} ({} m)", op.place, op.radius_m)
                 },
@@ -197,9 +206,14 @@ fn fields(input: &OperationInput, commanders: &[Commander]) -> Vec<Field> {
                     )
                     .collect(),
             ),
-        Field::new("title", "Name of the operation", "text", input.title.clone())
-            .required()
-            .hint("Seen by your agency only."),
+        Field::new(
+            "title",
+            "Name of the operation",
+            "text",
+            input.title.clone(),
+        )
+        .required()
+        .hint("Seen by your agency only."),
         Field::new("place", "Place, in words", "text", input.place.clone())
             .hint("An address or landmark. Seen by your agency only."),
         Field::new("latitude", "Latitude", "text", input.latitude.clone())
@@ -208,22 +222,41 @@ fn fields(input: &OperationInput, commanders: &[Commander]) -> Vec<Field> {
         Field::new("longitude", "Longitude", "text", input.longitude.clone())
             .required()
             .hint("Decimal degrees, such as -100.7837 (west is negative)."),
-        Field::new("radius_m", "Radius in metres", "number", input.radius_m.clone())
-            .required()
-            .hint(format!(
-                "The area your people will be in, from {MIN_RADIUS_M} to {MAX_RADIUS_M} metres."
-            )),
-        Field::new("starts_at", "Starts (UTC)", "datetime-local", input.starts_at.clone())
-            .required(),
-        Field::new("ends_at", "Ends (UTC)", "datetime-local", input.ends_at.clone())
-            .required()
-            .hint("At most 14 days after the start."),
+        Field::new(
+            "radius_m",
+            "Radius in metres",
+            "number",
+            input.radius_m.clone(),
+        )
+        .required()
+        .hint(format!(
+            "The area your people will be in, from {MIN_RADIUS_M} to {MAX_RADIUS_M} metres."
+        )),
+        Field::new(
+            "starts_at",
+            "Starts (UTC)",
+            "datetime-local",
+            input.starts_at.clone(),
+        )
+        .required(),
+        Field::new(
+            "ends_at",
+            "Ends (UTC)",
+            "datetime-local",
+            input.ends_at.clone(),
+        )
+        .required()
+        .hint("At most 14 days after the start."),
         Field::new("commander", "Commander", "select", input.commander.clone())
             .required()
             .hint("A supervisor of your agency: the person another agency calls about a conflict.")
             .options(
                 std::iter::once((String::new(), "Choose the commander".to_owned()))
-                    .chain(commanders.iter().map(|c| (c.id.to_string(), c.name.clone())))
+                    .chain(
+                        commanders
+                            .iter()
+                            .map(|c| (c.id.to_string(), c.name.clone())),
+                    )
                     .collect(),
             ),
         Field::new(
@@ -282,7 +315,10 @@ async fn new(State(s): State<AppState>, v: Viewer) -> PageResult {
         )));
     }
     let input = OperationInput {
-        commander: if v.principal.holds(taskforce_domain::structure::Role::Supervisor) {
+        commander: if v
+            .principal
+            .holds(taskforce_domain::structure::Role::Supervisor)
+        {
             v.principal.member_id.to_string()
         } else {
             String::new()
@@ -293,7 +329,10 @@ async fn new(State(s): State<AppState>, v: Viewer) -> PageResult {
     form(&s, &v, &input, None).await
 }
 
-async fn create(State(s): State<AppState>, SignedForm { viewer: v, form: f }: SignedForm) -> PageResult {
+async fn create(
+    State(s): State<AppState>,
+    SignedForm { viewer: v, form: f }: SignedForm,
+) -> PageResult {
     let input = OperationInput {
         kind: f.text("kind"),
         title: f.text("title"),
@@ -317,7 +356,9 @@ async fn create(State(s): State<AppState>, SignedForm { viewer: v, form: f }: Si
             planned.conflicts.len()
         ))
         .into_response()),
-        Err(taskforce_app::AppError::Invalid(invalid)) => form(&s, &v, &input, Some(&invalid)).await,
+        Err(taskforce_app::AppError::Invalid(invalid)) => {
+            form(&s, &v, &input, Some(&invalid)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -465,7 +506,10 @@ pub struct MapPage {
 }
 
 async fn map(State(s): State<AppState>, v: Viewer) -> PageResult {
-    let overview = s.app.operations(&v.actor, v.principal.task_force_id).await?;
+    let overview = s
+        .app
+        .operations(&v.actor, v.principal.task_force_id)
+        .await?;
     let page = MapPage {
         chrome: Chrome::new(
             &v,
@@ -483,7 +527,10 @@ async fn map(State(s): State<AppState>, v: Viewer) -> PageResult {
                 title: Cell::link(op.title.clone(), format!("/operations/{}", op.id)),
                 kind: op.kind.label().to_owned(),
                 window: window(op.starts_at, op.ends_at),
-                place: format!("{:.4}, {:.4} ({} m)", op.latitude, op.longitude, op.radius_m),
+                place: format!(
+                    "{:.4}, {:.4} ({} m)",
+                    op.latitude, op.longitude, op.radius_m
+                ),
                 commander: op.commander_name.clone(),
                 status: status_of(op, &overview.conflicts),
             })

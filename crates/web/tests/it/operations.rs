@@ -106,18 +106,33 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
         .post_form_as(
             &a,
             "/operations",
-            &plan("Nightjar", "46.8083", "2026-01-20T06:00", "2026-01-20T10:00", &a_id),
+            &plan(
+                "Nightjar",
+                "46.8083",
+                "2026-01-20T06:00",
+                "2026-01-20T10:00",
+                &a_id,
+            ),
         )
         .await
         .expect(StatusCode::SEE_OTHER);
-    assert!(first.header("location").ends_with("?saved=0"), "no conflict yet");
+    assert!(
+        first.header("location").ends_with("?saved=0"),
+        "no conflict yet"
+    );
     let first_id = id_of(first.header("location"));
 
     // The same agency overlapping itself is not a conflict.
     site.post_form_as(
         &Caller::Session(a_officer.session.clone()),
         "/operations",
-        &plan("Nightjar backup", "46.8085", "2026-01-20T07:00", "2026-01-20T08:00", &a_id),
+        &plan(
+            "Nightjar backup",
+            "46.8085",
+            "2026-01-20T07:00",
+            "2026-01-20T08:00",
+            &a_id,
+        ),
     )
     .await
     .expect(StatusCode::SEE_OTHER);
@@ -127,11 +142,20 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
         .post_form_as(
             &b,
             "/operations",
-            &plan("Kestrel", "46.8093", "2026-01-20T09:00", "2026-01-20T12:00", &b_id),
+            &plan(
+                "Kestrel",
+                "46.8093",
+                "2026-01-20T09:00",
+                "2026-01-20T12:00",
+                &b_id,
+            ),
         )
         .await
         .expect(StatusCode::SEE_OTHER);
-    assert!(second.header("location").ends_with("?saved=1"), "one conflict");
+    assert!(
+        second.header("location").ends_with("?saved=1"),
+        "one conflict"
+    );
     let second_id = id_of(second.header("location"));
     let audit = site.audit_after(before).await;
     let actions: Vec<&str> = audit.iter().map(|e| e.record.action.as_str()).collect();
@@ -162,17 +186,27 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
 
     // Each side sees the other's agency, commander and phone, type and window; never its
     // name or place.
-    for (me, other, other_title) in [(&a_boss, &b_boss, "Kestrel"), (&b_boss, &a_boss, "Nightjar")] {
+    for (me, other, other_title) in [
+        (&a_boss, &b_boss, "Kestrel"),
+        (&b_boss, &a_boss, "Nightjar"),
+    ] {
         let caller = Caller::Session(me.session.clone());
         let page = site
             .get_as(&caller, "/operations")
             .await
             .expect(StatusCode::OK);
-        assert!(page.body.contains(&other.organization), "{}", me.organization);
+        assert!(
+            page.body.contains(&other.organization),
+            "{}",
+            me.organization
+        );
         assert!(page.body.contains(&other.member.name));
         assert!(page.body.contains("701-555-0142"));
         assert!(page.body.contains("Awaiting your acknowledgement"));
-        assert!(!page.body.contains(other_title), "the other operation's name is withheld");
+        assert!(
+            !page.body.contains(other_title),
+            "the other operation's name is withheld"
+        );
         let map = site
             .get_as(&caller, "/operations/map.json")
             .await
@@ -184,7 +218,9 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
             .filter(|f| f["properties"]["layer"] == "conflict")
             .collect();
         assert_eq!(conflicts.len(), 1);
-        assert!(features.iter().any(|f| f["properties"]["layer"] == "county"));
+        assert!(features
+            .iter()
+            .any(|f| f["properties"]["layer"] == "county"));
         assert!(!map.body.contains(other_title));
         assert!(!map.body.contains("Secret address"));
     }
@@ -194,7 +230,10 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
 
     // An investigator who is not the commander does not settle it for the agency.
     let a_token = site
-        .token_for(&a_boss.member.email, taskforce_domain::identity::TokenScope::Read)
+        .token_for(
+            &a_boss.member.email,
+            taskforce_domain::identity::TokenScope::Read,
+        )
         .await;
     let listing = site
         .api_as(&a_token, Method::GET, "/api/v1/operations", None, &[])
@@ -217,7 +256,10 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
         taskforce_domain::audit::Outcome::Denied
     );
     // The commander does, once.
-    let done = site.post_form_as(&a, &ack, &[]).await.expect(StatusCode::SEE_OTHER);
+    let done = site
+        .post_form_as(&a, &ack, &[])
+        .await
+        .expect(StatusCode::SEE_OTHER);
     assert_eq!(
         done.header("location"),
         format!("/operations/{first_id}?saved=acknowledged")
@@ -233,7 +275,12 @@ async fn overlapping_operations_of_two_agencies_alert_both_commanders_who_each_a
     assert!(page.body.contains("Not yet acknowledged"));
 
     // The other commander acknowledges through the API.
-    let b_token = site.token_for(&b_boss.member.email, taskforce_domain::identity::TokenScope::Write).await;
+    let b_token = site
+        .token_for(
+            &b_boss.member.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
     let reply = site
         .api_as(
             &b_token,
@@ -270,7 +317,13 @@ async fn a_commander_exempts_an_operation_with_a_reason_and_it_is_checked_no_mor
         .post_form_as(
             &a,
             "/operations",
-            &plan("Heron", "46.8083", "2026-02-01T06:00", "2026-02-01T10:00", &a_id),
+            &plan(
+                "Heron",
+                "46.8083",
+                "2026-02-01T06:00",
+                "2026-02-01T10:00",
+                &a_id,
+            ),
         )
         .await
         .expect(StatusCode::SEE_OTHER);
@@ -317,7 +370,13 @@ async fn a_commander_exempts_an_operation_with_a_reason_and_it_is_checked_no_mor
         .post_form_as(
             &Caller::Session(b_boss.session.clone()),
             "/operations",
-            &plan("Egret", "46.8084", "2026-02-01T07:00", "2026-02-01T08:00", &b_id),
+            &plan(
+                "Egret",
+                "46.8084",
+                "2026-02-01T07:00",
+                "2026-02-01T08:00",
+                &b_id,
+            ),
         )
         .await
         .expect(StatusCode::SEE_OTHER);
@@ -357,12 +416,19 @@ async fn a_plan_is_refused_field_by_field_and_nothing_is_written() {
         "ends_at",
         "commander",
     ] {
-        assert!(reply.field_error(field).is_some(), "{field}: {}", reply.body);
+        assert!(
+            reply.field_error(field).is_some(),
+            "{field}: {}",
+            reply.body
+        );
     }
     assert_eq!(site.audit_head().await, before, "nothing was written");
     // The API names the same fields.
     let token = site
-        .token_for(&a_boss.member.email, taskforce_domain::identity::TokenScope::Write)
+        .token_for(
+            &a_boss.member.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
         .await;
     let reply = site
         .api_as(
@@ -398,7 +464,13 @@ async fn only_the_planning_agency_reads_an_operation() {
         .post_form_as(
             &a,
             "/operations",
-            &plan("Plover", "46.9", "2026-03-01T06:00", "2026-03-01T10:00", &a_id),
+            &plan(
+                "Plover",
+                "46.9",
+                "2026-03-01T06:00",
+                "2026-03-01T10:00",
+                &a_id,
+            ),
         )
         .await
         .expect(StatusCode::SEE_OTHER);
@@ -408,9 +480,18 @@ async fn only_the_planning_agency_reads_an_operation() {
     let audit = site.audit_after(before).await;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].record.action, "operation.read");
-    for role in [Role::Investigator, Role::Advocate, Role::Coordinator, Role::Prosecutor] {
+    for role in [
+        Role::Investigator,
+        Role::Advocate,
+        Role::Coordinator,
+        Role::Prosecutor,
+    ] {
         let member = site.member_for_role(NORTH_DAKOTA, role).await;
-        if member.memberships.iter().any(|m| m.roles.contains(&Role::Supervisor)) {
+        if member
+            .memberships
+            .iter()
+            .any(|m| m.roles.contains(&Role::Supervisor))
+        {
             continue;
         }
         let principal = site.principal(&member.email).await;

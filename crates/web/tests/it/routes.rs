@@ -569,7 +569,11 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/operations/map", Policy(K::Operation, List)),
     route("GET", "/operations/map.json", Policy(K::Operation, List)),
     route("GET", "/operations/{id}", Policy(K::Operation, Read)),
-    route("POST", "/operations/{id}/exempt", Policy(K::Operation, Share)),
+    route(
+        "POST",
+        "/operations/{id}/exempt",
+        Policy(K::Operation, Share),
+    ),
     route(
         "POST",
         "/operations/conflicts/{id}/acknowledge",
