@@ -301,6 +301,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
     } else {
         tracing::warn!("no master key: the demo network is built without its caseload");
     }
+    crate::demo_operations::seed_all(app, &summary.task_forces).await?;
     Ok(summary)
 }
 

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ids;
 pub mod intake;
 pub mod notifications;
+pub mod operations;
 pub mod passkeys;
 pub mod reference;
 pub mod referrals;

@@ -21,6 +21,7 @@ pub mod identity;
 pub mod intake;
 pub mod keys;
 pub mod notifications;
+pub mod operations;
 pub mod passkeys;
 pub mod referrals;
 pub mod search;

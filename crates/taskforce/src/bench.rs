@@ -31,6 +31,8 @@ use tokio::net::TcpStream;
 pub(crate) enum BenchCommand {
     /// Load a synthetic caseload, then measure search and the case page against baselines.
     Cases(CasesArgs),
+    /// Load planned operations, then time one event-deconfliction check against them.
+    Operations(crate::bench_operations::OperationsArgs),
 }
 
 #[derive(Args)]
@@ -64,7 +66,10 @@ const BENCH_MASTER_KEY: [u8; 32] = *b"taskforce benchmark master key!!";
 const BENCH_SEED: [u8; 32] = *b"taskforce benchmark app seed 001";
 
 pub(crate) async fn run(command: BenchCommand) -> Result<std::process::ExitCode> {
-    let BenchCommand::Cases(args) = command;
+    let args = match command {
+        BenchCommand::Cases(args) => args,
+        BenchCommand::Operations(args) => return crate::bench_operations::run(args).await,
+    };
     let mut reports = Vec::new();
     for database in &args.databases {
         let report = measure(&args, database)

@@ -5,6 +5,7 @@
 
 mod audit;
 mod bench;
+mod bench_operations;
 mod keys;
 mod linkage;
 mod threat;

@@ -439,6 +439,11 @@ section!(
         crate::api_deconfliction::read,
         crate::api_deconfliction::act,
         crate::api_deconfliction::set_do_not_disclose,
+        crate::api_operations::list,
+        crate::api_operations::create,
+        crate::api_operations::read,
+        crate::api_operations::exempt,
+        crate::api_operations::acknowledge,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

@@ -8,6 +8,7 @@ mod api;
 mod api_cases;
 mod api_deconfliction;
 mod api_intake;
+mod api_operations;
 mod api_referrals;
 mod api_services;
 mod api_sharing;
@@ -82,6 +83,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_referrals::routes())
         .merge(api_services::routes())
         .merge(api_deconfliction::routes())
+        .merge(api_operations::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

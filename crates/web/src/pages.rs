@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod deconfliction;
 mod intake;
+mod operations;
 mod passkeys;
 mod referrals;
 mod services;
@@ -34,4 +35,5 @@ pub fn routes() -> Router<AppState> {
         .merge(referrals::routes())
         .merge(services::routes())
         .merge(deconfliction::routes())
+        .merge(operations::routes())
 }

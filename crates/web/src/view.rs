@@ -104,6 +104,8 @@ pub struct ViewerBar {
     pub reviews: bool,
     /// Target deconfliction alerts.
     pub deconfliction: bool,
+    /// Planned operations and deconfliction.
+    pub operations: bool,
 }
 
 impl Chrome {
@@ -140,6 +142,7 @@ impl Chrome {
                 navigator: may(ResourceKind::ReferralReport, Action::Read),
                 reviews: may(ResourceKind::CaseReview, Action::List),
                 deconfliction: may(ResourceKind::Deconfliction, Action::List),
+                operations: may(ResourceKind::Operation, Action::List),
             }),
         }
     }

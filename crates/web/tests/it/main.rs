@@ -16,6 +16,7 @@ mod forms;
 mod harness;
 mod headers;
 mod intake;
+mod operations;
 mod pages;
 mod referrals;
 mod routes;

@@ -762,6 +762,36 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/persons/{id}/do-not-disclose",
         Person(Update),
     ),
+    // Event deconfliction: planned operations, their conflicts, the map.
+    route("GET", "/operations", Policy(K::Operation, List)),
+    route("POST", "/operations", Policy(K::Operation, Create)),
+    route("GET", "/operations/new", Policy(K::Operation, Create)),
+    route("GET", "/operations/map", Policy(K::Operation, List)),
+    route("GET", "/operations/map.json", Policy(K::Operation, List)),
+    route("GET", "/operations/{id}", Policy(K::Operation, Read)),
+    route(
+        "POST",
+        "/operations/{id}/exempt",
+        Policy(K::Operation, Share),
+    ),
+    route(
+        "POST",
+        "/operations/conflicts/{id}/acknowledge",
+        Policy(K::Deconfliction, Update),
+    ),
+    route("GET", "/api/v1/operations", Policy(K::Operation, List)),
+    route("POST", "/api/v1/operations", Policy(K::Operation, Create)),
+    route("GET", "/api/v1/operations/{id}", Policy(K::Operation, Read)),
+    route(
+        "POST",
+        "/api/v1/operations/{id}/exempt",
+        Policy(K::Operation, Share),
+    ),
+    route(
+        "POST",
+        "/api/v1/operation-conflicts/{id}/acknowledge",
+        Policy(K::Deconfliction, Update),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -1079,6 +1109,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         || route.path.contains("/notifications/{id}")
         || route.path.contains("/consents/{id}")
         || route.path.contains("/reviews/{id}")
+        || route.path.contains("/operations/{id}")
+        || route.path.contains("conflicts/{id}")
     {
         UNKNOWN.to_owned()
     } else {
@@ -1128,7 +1160,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             p if p.contains("/tips/{id}")
                 || p.contains("/referrals/{id}")
                 || p.contains("/deconfliction/{id}")
-                || p.contains("/reviews/{id}") =>
+                || p.contains("/reviews/{id}")
+                || p.contains("/operations/{id}") =>
             {
                 probe.ok = StatusCode::NOT_FOUND
             }
@@ -1171,6 +1204,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/reviews/{id}/actions" => r#"{"title": ""}"#,
             "/api/v1/deconfliction/{id}/actions" => r#"{"action": ""}"#,
             "/api/v1/persons/{id}/do-not-disclose" => r#"{}"#,
+            "/api/v1/operations" => r#"{"kind": ""}"#,
+            "/api/v1/operations/{id}/exempt" => r#"{"reason": ""}"#,
+            "/api/v1/operation-conflicts/{id}/acknowledge" => "{}",
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -1190,6 +1226,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             || route.path.contains("/consents/{id}")
             || route.path.contains("/notifications/{id}")
             || route.path.starts_with("/api/v1/reviews/{id}/")
+            || route.path.contains("/operations/{id}")
+            || route.path.contains("conflicts/{id}")
         {
             StatusCode::NOT_FOUND
         } else {
@@ -1227,6 +1265,10 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         // No such plan goal or case review.
         "/persons/{id}/goals/{goal}/status" => StatusCode::NOT_FOUND,
         p if p.starts_with("/reviews/{id}/") => StatusCode::NOT_FOUND,
+        // No such operation or conflict.
+        "/operations/{id}/exempt" | "/operations/conflicts/{id}/acknowledge" => {
+            StatusCode::NOT_FOUND
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     probe
