@@ -566,7 +566,6 @@ mod tests {
             "needs[0]",
             "urgency",
             "categories[0]",
-            "categories",
         ] {
             assert!(err.message_for(field).is_some(), "{field}: {err:?}");
         }

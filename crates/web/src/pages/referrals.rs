@@ -866,6 +866,10 @@ async fn set_sla(
         Ok(_) => {
             Ok(Redirect::to(&format!("/task-forces/{tf}/referrals/dashboard")).into_response())
         }
+        // An administrator keeps the configuration without reading the dashboard.
+        Err(AppError::Invalid(invalid)) if !may(&v, ResourceKind::ReferralReport, Action::Read) => {
+            Err(PageError(crate::error::Problem::Invalid(invalid)))
+        }
         Err(AppError::Invalid(invalid)) => {
             dashboard_page(&s, &v, tf, Some(text), Some(&invalid)).await
         }
