@@ -294,6 +294,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             summary.caseload.cases += written.cases;
             summary.caseload.persons += written.persons;
             summary.caseload.notes += written.notes;
+            crate::demo_duplicates::seed_duplicates(app, tf).await?;
         }
     } else {
         tracing::warn!("no master key: the demo network is built without its caseload");

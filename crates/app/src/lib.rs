@@ -17,6 +17,8 @@ pub mod consent;
 mod crypto;
 pub mod demo;
 pub mod demo_cases;
+mod demo_duplicates;
+pub mod duplicates;
 mod error;
 pub mod identity;
 pub mod intake;

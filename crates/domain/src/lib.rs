@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod consent;
+pub mod duplicates;
 pub mod identity;
 pub mod ids;
 pub mod intake;

@@ -15,6 +15,7 @@ pub mod bench;
 pub mod cases;
 mod connect;
 pub mod consent;
+pub mod duplicates;
 mod error;
 pub mod identity;
 pub mod intake;

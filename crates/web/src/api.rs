@@ -412,6 +412,11 @@ section!(
         crate::api_intake::screen,
         crate::api_intake::instrument,
         crate::api_intake::set_instrument,
+        crate::api_duplicates::list,
+        crate::api_duplicates::scan,
+        crate::api_duplicates::read,
+        crate::api_duplicates::decide,
+        crate::api_duplicates::victim_count,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

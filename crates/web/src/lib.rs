@@ -6,6 +6,7 @@
 
 mod api;
 mod api_cases;
+mod api_duplicates;
 mod api_intake;
 mod assets;
 mod auth;
@@ -74,6 +75,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_cases::routes())
         .nest("/api/v1", api::routes())
         .merge(api_intake::routes())
+        .merge(api_duplicates::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod cases;
+mod duplicates;
 mod intake;
 mod passkeys;
 mod session;
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(intake::routes())
         .merge(threat::routes())
+        .merge(duplicates::routes())
 }

@@ -1934,6 +1934,7 @@ async fn person_page(
             })
             .collect(),
     ));
+    rows.extend(super::duplicates::person_row(&s, &v, id).await?);
     Ok(render(&DetailPage {
         chrome: Chrome::new(
             &v,

@@ -562,6 +562,62 @@ pub const ROUTES: &[Route] = &[
         "/task-forces/{tf}/outreach/{id}/activities",
         Policy(K::OutreachPlan, Update),
     ),
+    // Record linkage: possible duplicates and the unduplicated victim count.
+    route(
+        "GET",
+        "/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/duplicates/{id}",
+        Policy(K::PersonMatch, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/duplicates/{id}/decision",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/victim-count",
+        Policy(K::VictimCount, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/victim-count.csv",
+        Policy(K::VictimCount, Export),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, List),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/duplicates/scan",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/duplicates/{id}",
+        Policy(K::PersonMatch, Read),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/duplicates/{id}/decision",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/victim-count",
+        Policy(K::VictimCount, Read),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -853,7 +909,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         Some("awards") => ids.award.clone(),
         _ if route.path.contains("/tokens/")
             || route.path.contains("/security-keys/")
-            || route.path.contains("/outreach/{id}") =>
+            || route.path.contains("/outreach/{id}")
+            || route.path.contains("/duplicates/{id}") =>
         {
             (UNKNOWN.to_owned(), 0)
         }
@@ -906,6 +963,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         // Nothing there: no finding (North Dakota imported no data), no such plan.
         if route.path.ends_with("/cells/{industry}/{fips}")
             || route.path == "/task-forces/{tf}/outreach/{id}"
+            // No such possible duplicate.
+            || route.path.ends_with("/duplicates/{id}")
         {
             probe.ok = StatusCode::NOT_FOUND;
         }
@@ -948,11 +1007,15 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             },
         };
         probe.body = Some(body.to_owned());
-        if method == "PUT" || route.path.ends_with("/triage") {
+        if method == "PUT" || route.path.ends_with("/triage") || route.path.ends_with("/decision") {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
-        probe.ok = if route.path.contains("/tips/{id}") {
+        probe.ok = if route.path.contains("/tips/{id}") || route.path.contains("/duplicates/{id}") {
             StatusCode::NOT_FOUND
+        } else if route.path.ends_with("/duplicates/scan") {
+            // A scan takes no input: an allowed caller compares what they may read (North
+            // Dakota's demo network holds no duplicates, so nothing changes).
+            StatusCode::OK
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
@@ -975,6 +1038,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/audit/verify" => StatusCode::OK,
         // No such outreach plan to record an activity of.
         "/task-forces/{tf}/outreach/{id}/activities" => StatusCode::NOT_FOUND,
+        // A scan for possible duplicates takes no input; no such pair to decide on.
+        "/task-forces/{tf}/duplicates" => StatusCode::SEE_OTHER,
+        "/task-forces/{tf}/duplicates/{id}/decision" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"

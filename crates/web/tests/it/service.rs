@@ -36,6 +36,15 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
         .expect("fn routes in api_intake.rs"),
         "",
     ));
+    out.extend(routes_in(
+        between(
+            include_str!("../../src/api_duplicates.rs"),
+            "pub fn routes()",
+            "\n}",
+        )
+        .expect("fn routes in api_duplicates.rs"),
+        "",
+    ));
     out
 }
 
@@ -78,8 +87,8 @@ async fn openapi_describes_every_route_the_api_serves() {
     let declared = declared_api_routes();
     assert_eq!(
         declared.len(),
-        42,
-        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes: {declared:?}"
+        47,
+        "12 structure paths with 2 methods each, 11 case routes, 7 intake routes, 5 duplicates routes: {declared:?}"
     );
     assert_eq!(documented, declared);
 
