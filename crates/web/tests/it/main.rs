@@ -10,6 +10,7 @@ mod accounts;
 mod api;
 mod audit_trail;
 mod cases;
+mod duplicates;
 mod forms;
 mod harness;
 mod headers;

@@ -997,6 +997,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/task-forces/{tf}/tips/{id}/triage" => r#"{"action": "reopen"}"#,
             "/api/v1/task-forces/{tf}/screenings" => r#"{"answers": {}}"#,
             "/api/v1/task-forces/{tf}/screening-instrument" => r#"{"instrument": {"name": ""}}"#,
+            "/api/v1/task-forces/{tf}/duplicates/{id}/decision" => r#"{"action": "confirm"}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
