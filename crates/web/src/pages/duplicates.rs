@@ -264,13 +264,13 @@ fn pair_page(
             right: r.label.words().to_owned(),
         },
     ];
-    let merged = m.merged_away().and_then(|gone| {
+    let merged = m.merged_away().map(|gone| {
         let (gone, stays) = if gone == l.id { (l, r) } else { (r, l) };
-        Some(format!(
-            "{} (this record) is merged into {}: it is left out of search and counted as the record that stays. Undoing the merge puts it back as it was.",
+        format!(
+            "{} is merged into {}: it is left out of search and counted as the record that stays. Undoing the merge puts it back as it was.",
             gone.display_name(),
             stays.display_name()
-        ))
+        )
     });
     PairPage {
         chrome: Chrome::new(
