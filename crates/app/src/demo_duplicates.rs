@@ -76,10 +76,19 @@ fn principal_of(members: &[Member], org: &Organization, role: Role) -> Option<Ac
 pub(crate) async fn seed_duplicates(app: &App, tf: &TaskForce) -> Result<usize> {
     let organizations = app.organizations(&SYSTEM, tf.id).await?;
     let members = app.members(&SYSTEM, tf.id).await?;
-    let investigator = organizations
+    // The investigator the demo prints (the first member holding the role), in the agency where
+    // they hold it, so that signing in as them shows the pairs.
+    let investigator = members
         .iter()
-        .filter(|o| o.kind.is_law_enforcement())
-        .find_map(|o| principal_of(&members, o, Role::Investigator))
+        .filter(|m| m.holds(Role::Investigator))
+        .find_map(|m| {
+            let held = m
+                .memberships
+                .iter()
+                .find(|s| s.roles.contains(&Role::Investigator))?;
+            let org = organizations.iter().find(|o| o.id == held.organization_id)?;
+            principal_of(std::slice::from_ref(m), org, Role::Investigator)
+        })
         .ok_or_else(|| AppError::Internal("the demo needs an investigator".into()))?;
     let coordinator_org = organizations
         .iter()
