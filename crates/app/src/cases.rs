@@ -1077,7 +1077,7 @@ impl App {
         Ok(())
     }
 
-    async fn index_person(
+    pub(crate) async fn index_person(
         &self,
         tx: &mut Tx,
         row: &PersonRow,

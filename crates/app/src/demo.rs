@@ -297,6 +297,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary> {
             summary.caseload.notes += written.notes;
             crate::demo_referrals::seed_referrals(app, tf).await?;
             crate::demo_deconfliction::seed_overlaps(app, tf, index).await?;
+            crate::demo_duplicates::seed_duplicates(app, tf).await?;
         }
     } else {
         tracing::warn!("no master key: the demo network is built without its caseload");

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod consent;
 pub mod deconfliction;
+pub mod duplicates;
 pub mod identity;
 pub mod ids;
 pub mod intake;

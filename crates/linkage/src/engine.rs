@@ -241,6 +241,54 @@ pub fn dedupe(records: &[Prepared], settings: &Settings, progress: &dyn Progress
     )
 }
 
+/// Like [`dedupe`], but only the pairs `allowed(i, j)` (`i < j`) are ever compared: in
+/// blocking, in the random pairs that estimate u and in training. The caller states what may be
+/// compared (for the product, which records the policy and the survivors' consents let meet);
+/// a pair it refuses is not looked at, not merely left out of the answer.
+pub fn dedupe_where(
+    records: &[Prepared],
+    allowed: &(dyn Fn(u32, u32) -> bool + Sync),
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Linkage {
+    progress.stage("blocking", records.len() as u64);
+    let (mut pairs, report) = blocking::dedupe_pairs(settings.rules, records, settings.max_block);
+    pairs.retain(|&(i, j)| allowed(i, j));
+    progress.advance(records.len() as u64);
+    let n = records.len();
+    let mut rng = SplitMix(settings.seed);
+    let mut random: Vec<(usize, usize)> = Vec::new();
+    if n >= 2 {
+        // Drawn among the allowed pairs only; a few tries per wanted pair bound the work when
+        // few pairs are allowed.
+        for _ in 0..settings.random_pairs.saturating_mul(4) {
+            if random.len() >= settings.random_pairs {
+                break;
+            }
+            let i = rng.below(n);
+            let mut j = rng.below(n - 1);
+            if j >= i {
+                j += 1;
+            }
+            let (a, b) = (i.min(j), i.max(j));
+            if allowed(a as u32, b as u32) {
+                random.push((a, b));
+            }
+        }
+    }
+    let total_pairs = n as f64 * (n.saturating_sub(1)) as f64 / 2.0;
+    run(
+        records,
+        records,
+        pairs,
+        report,
+        &random,
+        total_pairs,
+        settings,
+        progress,
+    )
+}
+
 /// Finds the pairs of a record in `left` and one in `right` that are the same entity.
 pub fn link(
     left: &[Prepared],
@@ -369,6 +417,32 @@ mod tests {
     use super::*;
     use crate::synth;
     use std::collections::HashSet;
+
+    #[test]
+    fn dedupe_where_never_pairs_what_the_caller_refuses() {
+        let (records, _) = synthetic(2000, 11);
+        let settings = Settings {
+            random_pairs: 50_000,
+            ..Settings::default()
+        };
+        let all = dedupe(&records, &settings, &Quiet);
+        assert!(!all.pairs.is_empty());
+        // Records in two halves that may not meet: no pair across, the pairs within stay.
+        let half = (records.len() / 2) as u32;
+        let same_half = |i: u32, j: u32| (i < half) == (j < half);
+        let split = dedupe_where(&records, &same_half, &settings, &Quiet);
+        assert!(split.pairs.iter().all(|p| same_half(p.left, p.right)));
+        let within = all
+            .pairs
+            .iter()
+            .filter(|p| same_half(p.left, p.right))
+            .count();
+        assert!(
+            split.pairs.len() * 10 >= within * 9,
+            "{} of {within}",
+            split.pairs.len()
+        );
+    }
 
     fn synthetic(n: usize, seed: u64) -> (Vec<Prepared>, Vec<u64>) {
         let people = synth::people(n, seed);

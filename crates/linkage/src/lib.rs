@@ -27,5 +27,6 @@ pub mod synth;
 
 pub use compare::{Field, PersonRecord, Prepared};
 pub use engine::{
-    dedupe, link, prepare, Linkage, Progress, Quiet, ScoredPair, Settings, DEFAULT_THRESHOLD,
+    dedupe, dedupe_where, link, prepare, Linkage, Progress, Quiet, ScoredPair, Settings,
+    DEFAULT_THRESHOLD,
 };

@@ -410,7 +410,7 @@ pub async fn linked_cases(
 // ---------------------------------------------------------------------------------------------
 // Persons
 
-fn person_from(row: &AnyRow) -> Result<Person> {
+pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
     Ok(Person {
         id: PersonId(row.uuid("id")?),
         task_force_id: TaskForceId(row.uuid("task_force_id")?),

@@ -16,6 +16,7 @@ pub mod cases;
 mod connect;
 pub mod consent;
 pub mod deconfliction;
+pub mod duplicates;
 mod error;
 pub mod identity;
 pub mod intake;

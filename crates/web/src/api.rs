@@ -444,6 +444,11 @@ section!(
         crate::api_operations::read,
         crate::api_operations::exempt,
         crate::api_operations::acknowledge,
+        crate::api_duplicates::list,
+        crate::api_duplicates::scan,
+        crate::api_duplicates::read,
+        crate::api_duplicates::decide,
+        crate::api_duplicates::victim_count,
     ),
     components(schemas(ErrorBody, FieldError))
 )]

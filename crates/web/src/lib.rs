@@ -7,6 +7,7 @@
 mod api;
 mod api_cases;
 mod api_deconfliction;
+mod api_duplicates;
 mod api_intake;
 mod api_operations;
 mod api_referrals;
@@ -84,6 +85,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .merge(api_services::routes())
         .merge(api_deconfliction::routes())
         .merge(api_operations::routes())
+        .merge(api_duplicates::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi))
         .merge(assets::routes());
     let routes = if config.telemetry {

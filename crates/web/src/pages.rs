@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod cases;
 mod deconfliction;
+mod duplicates;
 mod intake;
 mod operations;
 mod passkeys;
@@ -36,4 +37,5 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(deconfliction::routes())
         .merge(operations::routes())
+        .merge(duplicates::routes())
 }

@@ -178,6 +178,9 @@ pub struct TaskForcePage {
     pub sections: Vec<Section>,
     /// The viewer's role reads the threat assessment (a link to it is shown).
     pub threat: bool,
+    /// The viewer reviews possible duplicates / reads the unduplicated victim count.
+    pub duplicates: bool,
+    pub victim_count: bool,
 }
 
 pub struct Section {

@@ -1984,6 +1984,7 @@ async fn person_page(
             )],
         ));
     }
+    rows.extend(super::duplicates::person_row(&s, &v, id).await?);
     Ok(render(&DetailPage {
         chrome: Chrome::new(
             &v,

@@ -278,6 +278,8 @@ async fn task_force(
             .map_or_else(|| "Not recorded".to_owned(), thousands),
         counties: county_names(&t.counties).join(", "),
         threat: may(&v, Action::Read, ResourceKind::ThreatModel, tf),
+        duplicates: may(&v, Action::List, ResourceKind::PersonMatch, tf),
+        victim_count: may(&v, Action::Read, ResourceKind::VictimCount, tf),
         sections: vec![
             Section {
                 text: "Organizations",

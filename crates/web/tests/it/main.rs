@@ -12,6 +12,7 @@ mod audit_trail;
 mod cases;
 mod consent;
 mod deconfliction;
+mod duplicates;
 mod forms;
 mod harness;
 mod headers;

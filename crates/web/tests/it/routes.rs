@@ -792,6 +792,62 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/operation-conflicts/{id}/acknowledge",
         Policy(K::Deconfliction, Update),
     ),
+    // Record linkage: possible duplicates and the unduplicated victim count.
+    route(
+        "GET",
+        "/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, List),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/duplicates/{id}",
+        Policy(K::PersonMatch, Read),
+    ),
+    route(
+        "POST",
+        "/task-forces/{tf}/duplicates/{id}/decision",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/victim-count",
+        Policy(K::VictimCount, Read),
+    ),
+    route(
+        "GET",
+        "/task-forces/{tf}/victim-count.csv",
+        Policy(K::VictimCount, Export),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/duplicates",
+        Policy(K::PersonMatch, List),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/duplicates/scan",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/duplicates/{id}",
+        Policy(K::PersonMatch, Read),
+    ),
+    route(
+        "POST",
+        "/api/v1/task-forces/{tf}/duplicates/{id}/decision",
+        Policy(K::PersonMatch, Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/task-forces/{tf}/victim-count",
+        Policy(K::VictimCount, Read),
+    ),
     // Files, health and metrics.
     route("GET", "/static/{*path}", Public),
     route("GET", "/healthz", Public),
@@ -1083,7 +1139,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         Some("awards") => ids.award.clone(),
         _ if route.path.contains("/tokens/")
             || route.path.contains("/security-keys/")
-            || route.path.contains("/outreach/{id}") =>
+            || route.path.contains("/outreach/{id}")
+            || route.path.contains("/duplicates/{id}") =>
         {
             (UNKNOWN.to_owned(), 0)
         }
@@ -1148,6 +1205,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         // Nothing there: no finding (North Dakota imported no data), no such plan.
         if route.path.ends_with("/cells/{industry}/{fips}")
             || route.path == "/task-forces/{tf}/outreach/{id}"
+            // No such possible duplicate.
+            || route.path.ends_with("/duplicates/{id}")
         {
             probe.ok = StatusCode::NOT_FOUND;
         }
@@ -1207,6 +1266,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             "/api/v1/operations" => r#"{"kind": ""}"#,
             "/api/v1/operations/{id}/exempt" => r#"{"reason": ""}"#,
             "/api/v1/operation-conflicts/{id}/acknowledge" => "{}",
+            "/api/v1/task-forces/{tf}/duplicates/{id}/decision" => r#"{"action": "confirm"}"#,
             _ => match section {
                 Some("regions") => r#"{"name": ""}"#,
                 Some("organizations") => r#"{"name": "", "kind": "community_partner"}"#,
@@ -1217,7 +1277,11 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             },
         };
         probe.body = Some(body.to_owned());
-        if method == "PUT" || route.path.ends_with("/triage") || route.path.ends_with("/revoke") {
+        if method == "PUT"
+            || route.path.ends_with("/triage")
+            || route.path.ends_with("/revoke")
+            || route.path.ends_with("/decision")
+        {
             probe.headers.push(("if-match", format!("\"{version}\"")));
         }
         probe.ok = if route.path.contains("/tips/{id}")
@@ -1228,8 +1292,13 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             || route.path.starts_with("/api/v1/reviews/{id}/")
             || route.path.contains("/operations/{id}")
             || route.path.contains("conflicts/{id}")
+            || route.path.contains("/duplicates/{id}")
         {
             StatusCode::NOT_FOUND
+        } else if route.path.ends_with("/duplicates/scan") {
+            // A scan takes no input: an allowed caller compares what they may read (North
+            // Dakota's demo network holds no duplicates, so nothing changes).
+            StatusCode::OK
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
@@ -1258,6 +1327,9 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         "/referrals/{id}/{action}" => StatusCode::NOT_FOUND,
         // No such alert to act on.
         "/deconfliction/{id}/actions" => StatusCode::NOT_FOUND,
+        // A scan for possible duplicates takes no input; no such pair to decide on.
+        "/task-forces/{tf}/duplicates" => StatusCode::SEE_OTHER,
+        "/task-forces/{tf}/duplicates/{id}/decision" => StatusCode::NOT_FOUND,
         // Nothing to act on: no such task, charge or team grant on the case.
         "/cases/{id}/tasks/{task}/status"
         | "/cases/{id}/charges/{charge}/stage"
