@@ -86,7 +86,7 @@ test('an investigator reviews, merges and unmerges a possible duplicate', async 
 });
 
 test('the coordinator reads the unduplicated victim count', async () => {
-  await step('sign in', () => signInAs('Task force coordinator'));
+  await step('sign in', () => signInAs('Coordinator'));
   await step('the count', async () => {
     await openTaskForce();
     await page.getByRole('link', { name: 'Unduplicated victim count' }).click();

@@ -65,7 +65,7 @@ test('an advocate records a service; a case review makes an action item a task',
     await page.getByRole('link', { name: 'Services and service plan' }).click();
     await page.waitForLoadState('load');
     await checkA11y(page);
-    await page.getByLabel('Service', { exact: true }).selectOption({ label: 'Dental care' });
+    await page.locator('#field-category').selectOption({ label: 'Dental care' });
     await page.getByLabel('Started on').fill('2026-01-12');
     await page.getByLabel('Provided by').fill('Prairie dental outreach');
     await page.getByLabel('Amount spent (dollars)').fill('240');
@@ -102,7 +102,7 @@ test('an advocate records a service; a case review makes an action item a task',
     await page.waitForLoadState('load');
     await checkA11y(page);
     await page.getByLabel('Title').fill('Browser case review');
-    await page.getByLabel('Date', { exact: true }).fill('2026-04-02');
+    await page.locator('#field-held_on').fill('2026-04-02');
     await page.locator('input[name="attendees"]').first().check();
     await submit(page, 'Schedule the review');
     await page.waitForURL(/\/reviews\/[0-9a-f-]+\?saved=1/);
