@@ -759,6 +759,27 @@ impl App {
         Ok(PersonHeld { grants, consents })
     }
 
+    /// The person, once the policy lets the actor `action` who they are (a denial is audited).
+    pub(crate) async fn person_for(
+        &self,
+        actor: &Actor,
+        conn: &mut Connection,
+        tf: TaskForceId,
+        id: PersonId,
+        action: Action,
+    ) -> Result<(PersonRow, PersonHeld)> {
+        let row = db::person(conn, tf, id).await?.ok_or(AppError::NotFound)?;
+        let held = self.person_held(conn, tf, &row).await?;
+        self.authorize(
+            actor,
+            action,
+            &Self::person_resource(&row, &held, DataCategory::Identity),
+            &id.to_string(),
+        )
+        .await?;
+        Ok((row, held))
+    }
+
     /// The person as a resource of `category` (identity for their record; contact, narrative,
     /// services or immigration for the parts kept about them).
     pub(crate) fn person_resource<'a>(
@@ -1050,17 +1071,8 @@ impl App {
         let mut conn = self.store().conn().await?;
         self.held_for(actor, &mut conn, tf, case, Action::Update)
             .await?;
-        let row = db::person(&mut conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held_p = self.person_held(&mut conn, tf, &row).await?;
-        self.authorize(
-            actor,
-            Action::Read,
-            &Self::person_resource(&row, &held_p, DataCategory::Identity),
-            &person.to_string(),
-        )
-        .await?;
+        self.person_for(actor, &mut conn, tf, person, Action::Read)
+            .await?;
         drop(conn);
         let mut tx = self.store().begin().await?;
         db::add_case_person(&mut tx, tf, case, person, role, self.clock().now()).await?;
@@ -1175,17 +1187,8 @@ impl App {
         input: PersonInput,
     ) -> Result<Person> {
         let mut conn = self.store().conn().await?;
-        let row = db::person(&mut conn, tf, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held_p = self.person_held(&mut conn, tf, &row).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &Self::person_resource(&row, &held_p, DataCategory::Identity),
-            &id.to_string(),
-        )
-        .await?;
+        self.person_for(actor, &mut conn, tf, id, Action::Update)
+            .await?;
         let identifiers = db::identifiers(&mut conn, tf, id).await?;
         drop(conn);
         let fields = input.validate(self.clock().now().date_naive())?;
@@ -1226,17 +1229,9 @@ impl App {
         input: IdentifierInput,
     ) -> Result<Identifier> {
         let mut conn = self.store().conn().await?;
-        let row = db::person(&mut conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held_p = self.person_held(&mut conn, tf, &row).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &Self::person_resource(&row, &held_p, DataCategory::Identity),
-            &person.to_string(),
-        )
-        .await?;
+        let (row, _) = self
+            .person_for(actor, &mut conn, tf, person, Action::Update)
+            .await?;
         let mut identifiers = db::identifiers(&mut conn, tf, person).await?;
         drop(conn);
         let (kind, value, normalized) = input.validate()?.into_inner();

@@ -200,25 +200,39 @@ impl App {
                 .into_iter()
                 .map(|o| (o.id, o.name))
                 .collect();
-        let now = self.clock().now();
-        Ok(db::of_person(
+        let consents = db::of_person(
             &mut conn,
             tf,
             person,
             Some(row.person.owner_organization_id),
         )
-        .await?
-        .into_iter()
-        .map(|consent| ConsentView {
-            state: consent.state(now),
-            recipient_names: consent
-                .recipients
-                .iter()
-                .map(|o| names.get(o).cloned().unwrap_or_default())
-                .collect(),
-            consent,
-        })
-        .collect())
+        .await?;
+        drop(conn);
+        // Who may share a survivor's information with whom is itself read under audit.
+        let mut tx = self.store().begin().await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Consent,
+            "list",
+            &person.to_string(),
+            &format!("{} consent(s)", consents.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        let now = self.clock().now();
+        Ok(consents
+            .into_iter()
+            .map(|consent| ConsentView {
+                state: consent.state(now),
+                recipient_names: consent
+                    .recipients
+                    .iter()
+                    .map(|o| names.get(o).cloned().unwrap_or_default())
+                    .collect(),
+                consent,
+            })
+            .collect())
     }
 
     /// The task force's longest consent, in days.

@@ -632,13 +632,10 @@ impl App {
         person: PersonId,
     ) -> Result<TargetView> {
         let mut conn = self.store().conn().await?;
-        let row = case_db::person(&mut conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held = self.person_held(&mut conn, tf, &row).await?;
-        let resource = Self::person_resource(&row, &held, DataCategory::Identity);
-        self.authorize(actor, Action::Read, &resource, &person.to_string())
+        let (row, held) = self
+            .person_for(actor, &mut conn, tf, person, Action::Read)
             .await?;
+        let resource = Self::person_resource(&row, &held, DataCategory::Identity);
         let home = case_db::case(&mut conn, tf, row.home_case_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -676,17 +673,9 @@ impl App {
         input: DoNotDiscloseInput,
     ) -> Result<TargetView> {
         let mut conn = self.store().conn().await?;
-        let row = case_db::person(&mut conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held = self.person_held(&mut conn, tf, &row).await?;
-        self.authorize(
-            actor,
-            Action::Update,
-            &Self::person_resource(&row, &held, DataCategory::Identity),
-            &person.to_string(),
-        )
-        .await?;
+        let (row, _) = self
+            .person_for(actor, &mut conn, tf, person, Action::Update)
+            .await?;
         let home = case_db::case(&mut conn, tf, row.home_case_id)
             .await?
             .ok_or(AppError::NotFound)?;

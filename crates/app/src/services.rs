@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use taskforce_domain::access::{Action, ConsentScope, DataCategory, Label, Resource, ResourceKind};
 use taskforce_domain::services::*;
 use taskforce_domain::*;
-use taskforce_store::cases::{self as case_db, PersonRow};
+use taskforce_store::cases::PersonRow;
 use taskforce_store::services::{self as db, InterviewRow};
 use taskforce_store::{consent as consent_db, structure as org_db, Connection};
 
@@ -74,17 +74,9 @@ impl App {
         kind: ResourceKind,
         action: Action,
     ) -> Result<PersonRow> {
-        let row = case_db::person(conn, tf, person)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let held_p = self.person_held(conn, tf, &row).await?;
-        self.authorize(
-            actor,
-            Action::Read,
-            &Self::person_resource(&row, &held_p, DataCategory::Identity),
-            &person.to_string(),
-        )
-        .await?;
+        let (row, _) = self
+            .person_for(actor, conn, tf, person, Action::Read)
+            .await?;
         self.authorize(
             actor,
             action,

@@ -3,6 +3,7 @@
 
 use crate::structure::check_updated;
 use crate::values::{opt_ts, ts, RowExt};
+use crate::visibility::Query;
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -22,11 +23,6 @@ fn codes<T>(column: &str, text: &str, from: fn(&str) -> Option<T>) -> Result<Vec
 }
 
 const SELECT: &str = "SELECT c.id, c.task_force_id, c.person_id, c.holder_organization_id, c.roles, c.categories, c.purpose, c.method, c.legal_basis, c.recorded_by, COALESCE(m.name, '') AS recorded_by_name, c.valid_from, c.valid_until, c.revoked_at, c.revoked_by, c.revocation_reason, c.created_at, c.version FROM consents c LEFT JOIN members m ON m.task_force_id = c.task_force_id AND m.id = c.recorded_by";
-
-/// The recipients are the scope's distinct organizations, read separately (see `recipients`).
-fn select() -> &'static str {
-    SELECT
-}
 
 fn from_row(row: &AnyRow, recipients: Vec<OrganizationId>) -> Result<Consent> {
     Ok(Consent {
@@ -56,30 +52,32 @@ fn from_row(row: &AnyRow, recipients: Vec<OrganizationId>) -> Result<Consent> {
     })
 }
 
-async fn recipients(
-    conn: &mut AnyConnection,
-    tf: TaskForceId,
-    id: ConsentId,
-) -> Result<Vec<OrganizationId>> {
-    let rows = sqlx::query("SELECT DISTINCT organization_id FROM consent_scope WHERE task_force_id = $1 AND consent_id = $2 ORDER BY organization_id")
-        .bind(tf.to_string())
-        .bind(id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok(OrganizationId(r.uuid("organization_id")?)))
-        .collect()
-}
-
+/// The consents of `rows` with their recipients, read in one query for all of them.
 async fn with_recipients(conn: &mut AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<Consent>> {
-    let mut out = Vec::with_capacity(rows.len());
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let mut q = Query::default();
+    let tf = q.bind(first.text("task_force_id")?);
+    let mut ids = Vec::with_capacity(rows.len());
     for row in &rows {
-        let tf = TaskForceId(row.uuid("task_force_id")?);
-        let id = ConsentId(row.uuid("id")?);
-        let orgs = recipients(conn, tf, id).await?;
-        out.push(from_row(row, orgs)?);
+        ids.push(q.bind(row.text("id")?));
     }
-    Ok(out)
+    q.sql = format!(
+        "SELECT DISTINCT consent_id, organization_id FROM consent_scope WHERE task_force_id = {tf} AND consent_id IN ({}) ORDER BY consent_id, organization_id",
+        ids.join(", ")
+    );
+    let mut recipients: std::collections::HashMap<String, Vec<OrganizationId>> =
+        std::collections::HashMap::new();
+    for r in q.build().fetch_all(&mut *conn).await? {
+        recipients
+            .entry(r.text("consent_id")?)
+            .or_default()
+            .push(OrganizationId(r.uuid("organization_id")?));
+    }
+    rows.iter()
+        .map(|row| from_row(row, recipients.remove(&row.text("id")?).unwrap_or_default()))
+        .collect()
 }
 
 fn join<T: Copy>(items: &[T], code: fn(T) -> &'static str) -> String {
@@ -125,8 +123,7 @@ pub async fn get(
     id: ConsentId,
 ) -> Result<Option<Consent>> {
     let rows = sqlx::query(&format!(
-        "{} WHERE c.task_force_id = $1 AND c.id = $2",
-        select()
+        "{SELECT} WHERE c.task_force_id = $1 AND c.id = $2"
     ))
     .bind(tf.to_string())
     .bind(id.to_string())
@@ -144,8 +141,7 @@ pub async fn of_person(
     holder: Option<OrganizationId>,
 ) -> Result<Vec<Consent>> {
     let rows = sqlx::query(&format!(
-        "{} WHERE c.task_force_id = $1 AND c.person_id = $2 AND ($3 = '' OR c.holder_organization_id = $3) ORDER BY c.created_at DESC, c.id DESC",
-        select()
+        "{SELECT} WHERE c.task_force_id = $1 AND c.person_id = $2 AND ($3 = '' OR c.holder_organization_id = $3) ORDER BY c.created_at DESC, c.id DESC"
     ))
     .bind(tf.to_string())
     .bind(person.to_string())
@@ -155,23 +151,31 @@ pub async fn of_person(
     with_recipients(conn, rows).await
 }
 
-/// The scopes of the consents `holder` recorded for any of `persons` (for the policy).
+/// The scopes of the consents `holder` recorded for any of `persons` (for the policy), read in
+/// two queries whatever the number of persons: this runs on every read of a provider's record.
 pub async fn scopes(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     holder: OrganizationId,
     persons: &[PersonId],
 ) -> Result<Vec<ConsentScope>> {
-    let mut out = Vec::new();
-    for person in persons {
-        out.extend(
-            of_person(conn, tf, *person, Some(holder))
-                .await?
-                .iter()
-                .map(Consent::scope),
-        );
+    if persons.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut q = Query::default();
+    let tf = q.bind(tf.to_string());
+    let holder = q.bind(holder.to_string());
+    let ids: Vec<String> = persons.iter().map(|p| q.bind(p.to_string())).collect();
+    q.sql = format!(
+        "{SELECT} WHERE c.task_force_id = {tf} AND c.holder_organization_id = {holder} AND c.person_id IN ({}) ORDER BY c.created_at DESC, c.id DESC",
+        ids.join(", ")
+    );
+    let rows = q.build().fetch_all(&mut *conn).await?;
+    Ok(with_recipients(conn, rows)
+        .await?
+        .iter()
+        .map(Consent::scope)
+        .collect())
 }
 
 /// Revokes a consent (optimistic on `version`); it stops covering anyone from `at`.
@@ -236,8 +240,7 @@ pub async fn claim_expiring(
         crate::Backend::Sqlite => "",
     };
     let rows = sqlx::query(&format!(
-        "{} WHERE c.expiry_noticed_at IS NULL AND c.revoked_at IS NULL AND c.valid_until > $1 AND c.valid_until <= $2 ORDER BY c.valid_until LIMIT $3{lock}",
-        select()
+        "{SELECT} WHERE c.expiry_noticed_at IS NULL AND c.revoked_at IS NULL AND c.valid_until > $1 AND c.valid_until <= $2 ORDER BY c.valid_until LIMIT $3{lock}"
     ))
     .bind(ts(now))
     .bind(ts(before))
