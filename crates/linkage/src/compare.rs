@@ -234,15 +234,39 @@ pub fn damerau_at_most_one(a: &[u8], b: &[u8]) -> bool {
     long[p + 1..] == short[p..]
 }
 
+/// A lower bound on the Damerau-Levenshtein distance from the bytes' counts: an insertion or
+/// deletion changes them by one, a substitution by two, a transposition not at all. Bytes are
+/// counted by their low four bits (digits and `+` apart), which can only lower the bound.
+fn count_bound(a: &[u8], b: &[u8]) -> usize {
+    let mut counts = [0i16; 16];
+    for &c in a {
+        counts[usize::from(c & 15)] += 1;
+    }
+    for &c in b {
+        counts[usize::from(c & 15)] -= 1;
+    }
+    let l1: usize = counts.iter().map(|c| usize::from(c.unsigned_abs())).sum();
+    l1.div_ceil(2)
+}
+
 fn edits_at_most(a: &str, b: &str, max: usize) -> bool {
     if max <= 1 {
         return damerau_at_most_one(a.as_bytes(), b.as_bytes());
     }
-    a.len().abs_diff(b.len()) <= max && strsim::damerau_levenshtein(a, b) <= max
+    a.len().abs_diff(b.len()) <= max
+        && count_bound(a.as_bytes(), b.as_bytes()) <= max
+        && strsim::damerau_levenshtein(a, b) <= max
+}
+
+/// Bits `lo..hi` of a word (`lo < hi <= 64`).
+fn bits(lo: usize, hi: usize) -> u64 {
+    let below_hi = if hi >= 64 { u64::MAX } else { (1u64 << hi) - 1 };
+    below_hi & !((1u64 << lo) - 1)
 }
 
 /// Jaro-Winkler similarity. Normalised values are nearly always short ASCII: those are
-/// compared byte-wise without allocating; anything else goes to `strsim`.
+/// compared with bit masks, without allocating (each byte of `a` finds its partner in `b`'s
+/// window by a mask of where that byte occurs in `b`); anything else goes to `strsim`.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
@@ -255,36 +279,46 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    // Positions of each byte in y, by the byte's low six bits (bytes sharing them are told
+    // apart below).
+    let mut at = [0u64; 64];
+    for (j, &d) in y.iter().enumerate() {
+        at[usize::from(d & 63)] |= 1 << j;
+    }
     let mut y_used = 0u64;
     let mut x_used = 0u64;
     let mut matches = 0usize;
     for (i, &c) in x.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(y.len());
-        for (j, &d) in y.iter().enumerate().take(hi).skip(lo) {
-            if y_used & (1 << j) == 0 && d == c {
+        if lo >= hi {
+            continue;
+        }
+        let mut candidates = at[usize::from(c & 63)] & bits(lo, hi) & !y_used;
+        while candidates != 0 {
+            let j = candidates.trailing_zeros() as usize;
+            if y[j] == c {
                 y_used |= 1 << j;
                 x_used |= 1 << i;
                 matches += 1;
                 break;
             }
+            candidates &= candidates - 1;
         }
     }
     if matches == 0 {
         return 0.0;
     }
+    // Matched bytes in order on both sides: a transposition is a place where they differ.
     let mut transpositions = 0usize;
-    let mut j = 0usize;
-    for (i, &c) in x.iter().enumerate() {
-        if x_used & (1 << i) != 0 {
-            while y_used & (1 << j) == 0 {
-                j += 1;
-            }
-            if y[j] != c {
-                transpositions += 1;
-            }
-            j += 1;
+    let (mut xs, mut ys) = (x_used, y_used);
+    while xs != 0 {
+        let (i, j) = (xs.trailing_zeros() as usize, ys.trailing_zeros() as usize);
+        if x[i] != y[j] {
+            transpositions += 1;
         }
+        xs &= xs - 1;
+        ys &= ys - 1;
     }
     let m = matches as f64;
     let jaro =
@@ -372,10 +406,12 @@ fn names_swapped(l: &Prepared, r: &Prepared) -> bool {
             jaro_winkler(a, b)
         }
     };
+    let (given_surname, surname_given) = (sim(&l.given, &r.surname), sim(&l.surname, &r.given));
+    if given_surname.max(surname_given) < 0.9 {
+        return false;
+    }
     let direct = sim(&l.given, &r.given) + sim(&l.surname, &r.surname);
-    let cross = sim(&l.given, &r.surname) + sim(&l.surname, &r.given);
-    let best_cross = sim(&l.given, &r.surname).max(sim(&l.surname, &r.given));
-    best_cross >= 0.9 && cross > direct + 0.3
+    given_surname + surname_given > direct + 0.3
 }
 
 fn place_level(l: &Prepared, r: &Prepared) -> u8 {
@@ -404,37 +440,40 @@ fn place_level(l: &Prepared, r: &Prepared) -> u8 {
     }
 }
 
+/// The levels of the given name and the surname. Exchanged names compare crosswise: the same
+/// person entered surname first.
+fn name_levels(l: &Prepared, r: &Prepared) -> (u8, u8) {
+    let swapped = names_swapped(l, r);
+    let (rg, rgk, rgs, rs, rsk, rss) = if swapped {
+        (
+            &r.surname,
+            &r.surname_key,
+            &r.surname_sound,
+            &r.given,
+            &r.given_key,
+            &r.given_sound,
+        )
+    } else {
+        (
+            &r.given,
+            &r.given_key,
+            &r.given_sound,
+            &r.surname,
+            &r.surname_key,
+            &r.surname_sound,
+        )
+    };
+    (
+        name_level(&l.given, &l.given_key, &l.given_sound, rg, rgk, rgs),
+        name_level(&l.surname, &l.surname_key, &l.surname_sound, rs, rsk, rss),
+    )
+}
+
 /// The comparison level of one field for a pair.
 pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
     match field {
-        Field::GivenName | Field::Surname => {
-            // Exchanged names compare crosswise: the same person entered surname first.
-            let swapped = names_swapped(l, r);
-            let (rg, rgk, rgs, rs, rsk, rss) = if swapped {
-                (
-                    &r.surname,
-                    &r.surname_key,
-                    &r.surname_sound,
-                    &r.given,
-                    &r.given_key,
-                    &r.given_sound,
-                )
-            } else {
-                (
-                    &r.given,
-                    &r.given_key,
-                    &r.given_sound,
-                    &r.surname,
-                    &r.surname_key,
-                    &r.surname_sound,
-                )
-            };
-            if field == Field::GivenName {
-                name_level(&l.given, &l.given_key, &l.given_sound, rg, rgk, rgs)
-            } else {
-                name_level(&l.surname, &l.surname_key, &l.surname_sound, rs, rsk, rss)
-            }
-        }
+        Field::GivenName => name_levels(l, r).0,
+        Field::Surname => name_levels(l, r).1,
         Field::Dob => match normalize::compare_dates(&l.dob, &r.dob) {
             DateAgreement::Missing => 0,
             DateAgreement::Different => 1,
@@ -497,8 +536,15 @@ pub fn level(field: Field, l: &Prepared, r: &Prepared) -> u8 {
 pub type Gamma = u64;
 
 pub fn gamma(fields: &[Field], l: &Prepared, r: &Prepared) -> Gamma {
+    // Both names come from one comparison (whether they are exchanged is decided once).
+    let mut names = None;
     fields.iter().enumerate().fold(0u64, |g, (i, &f)| {
-        g | (u64::from(level(f, l, r) & 0xF) << (4 * i))
+        let level = match f {
+            Field::GivenName => names.get_or_insert_with(|| name_levels(l, r)).0,
+            Field::Surname => names.get_or_insert_with(|| name_levels(l, r)).1,
+            f => level(f, l, r),
+        };
+        g | (u64::from(level & 0xF) << (4 * i))
     })
 }
 
@@ -544,6 +590,67 @@ mod tests {
                 assert!(
                     (ours - theirs).abs() < 1e-12,
                     "{a:?} {b:?}: {ours} vs {theirs}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_agrees_with_strsim_on_many_strings() {
+        // Bytes that share their low six bits ('p' and '0', 'a' and '!', '@' and NUL-free
+        // others) must still be told apart.
+        let alphabet = b"ap0!q1@. -abcdexyz";
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let mut word = |max: u64| -> String {
+                let n = (next() % max) as usize;
+                (0..n)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+                    .collect()
+            };
+            let (a, b) = (word(20), word(70));
+            let (ours, theirs) = (jaro_winkler(&a, &b), strsim::jaro_winkler(&a, &b));
+            assert!(
+                (ours - theirs).abs() < 1e-12,
+                "{a:?} {b:?}: {ours} vs {theirs}"
+            );
+            let mutated: String = a.chars().rev().chain(b.chars().take(3)).collect();
+            let (ours, theirs) = (
+                jaro_winkler(&a, &mutated),
+                strsim::jaro_winkler(&a, &mutated),
+            );
+            assert!((ours - theirs).abs() < 1e-12, "{a:?} {mutated:?}");
+        }
+    }
+
+    #[test]
+    fn two_edits_agrees_with_the_full_distance() {
+        let words = [
+            "",
+            "+12025550143",
+            "+12025550134",
+            "+12025550100",
+            "+12025551043",
+            "+1202555014",
+            "+120255501433",
+            "123456789",
+            "123456798",
+            "213465789",
+            "987654321",
+            "12345",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    edits_at_most(a, b, 2),
+                    strsim::damerau_levenshtein(a, b) <= 2,
+                    "{a:?} {b:?}"
                 );
             }
         }

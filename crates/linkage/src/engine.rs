@@ -128,29 +128,70 @@ impl Scorer {
         }
     }
 
-    /// Weight of field `i` at `level`: exact agreement on a common value counts for less, on
-    /// a rare one for more (u taken as the value's share instead of the field's average).
+    /// The frequency adjustment of exact agreement on field `i` when the value is `value`: a
+    /// common value counts for less, a rare one for more (u taken as the value's share instead
+    /// of the field's average).
+    fn adjustment(&self, model: &Model, i: usize, value: Option<&str>) -> f64 {
+        let (Some(freq), Some(value)) = (&self.frequencies[i], value) else {
+            return 0.0;
+        };
+        match freq.share(value) {
+            Some(share) => {
+                let u_avg = model.u[i][model.top_level(i)];
+                // Bounded so that one very rare value cannot outweigh everything else.
+                (u_avg / share.max(1e-6)).log2().clamp(-6.0, 6.0)
+            }
+            None => 0.0,
+        }
+    }
+
+    /// Weight of field `i` at `level` for a pair whose left record is `l`.
     fn field_weight(&self, model: &Model, i: usize, level: usize, l: &Prepared) -> f64 {
         let base = self.weights[i][level];
         if level != model.top_level(i) {
             return base;
         }
-        let (Some(freq), Some(value)) = (&self.frequencies[i], l.value(model.fields[i])) else {
-            return base;
-        };
-        match freq.share(value) {
-            Some(share) => {
-                let u_avg = model.u[i][level];
-                // Bounded so that one very rare value cannot outweigh everything else.
-                base + (u_avg / share.max(1e-6)).log2().clamp(-6.0, 6.0)
-            }
-            None => base,
-        }
+        base + self.adjustment(model, i, l.value(model.fields[i]))
     }
 
     fn weight(&self, model: &Model, g: Gamma, l: &Prepared, _r: &Prepared) -> f64 {
         (0..model.fields.len())
             .map(|i| self.field_weight(model, i, gamma_level(g, i), l))
+            .sum()
+    }
+
+    /// Every record's frequency adjustments, field by field (`None` for a field without), so
+    /// that scoring many pairs looks each value up once rather than once per pair.
+    fn adjustments(&self, model: &Model, records: &[Prepared]) -> Vec<Option<Vec<f64>>> {
+        (0..model.fields.len())
+            .map(|i| {
+                self.frequencies[i].as_ref().map(|_| {
+                    records
+                        .par_iter()
+                        .map(|p| self.adjustment(model, i, p.value(model.fields[i])))
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    /// [`Self::weight`] with the left record's adjustments looked up already.
+    fn weight_of(
+        &self,
+        model: &Model,
+        g: Gamma,
+        adjustments: &[Option<Vec<f64>>],
+        left: usize,
+    ) -> f64 {
+        (0..model.fields.len())
+            .map(|i| {
+                let level = gamma_level(g, i);
+                let base = self.weights[i][level];
+                match &adjustments[i] {
+                    Some(a) if level == model.top_level(i) => base + a[left],
+                    _ => base,
+                }
+            })
             .sum()
     }
 
@@ -374,16 +415,16 @@ fn run(
 
     let scorer = Scorer::new(&model, &sides);
     progress.stage("scoring", pairs.len() as u64);
+    let adjustments = scorer.adjustments(&model, left);
     let candidate_pairs = pairs.len() as u64;
     let mut scored: Vec<ScoredPair> = pairs
         .par_chunks(65_536)
         .zip(gammas.par_chunks(65_536))
         .flat_map_iter(|(chunk, gchunk)| {
             progress.advance(chunk.len() as u64);
-            let (model, scorer) = (&model, &scorer);
+            let (model, scorer, adjustments) = (&model, &scorer, &adjustments);
             chunk.iter().zip(gchunk).filter_map(move |(&(i, j), &g)| {
-                let (l, r) = (&left[i as usize], &right[j as usize]);
-                let w = scorer.weight(model, g, l, r);
+                let w = scorer.weight_of(model, g, adjustments, i as usize);
                 let p = model.probability(w);
                 (p >= settings.threshold).then_some(ScoredPair {
                     left: i,

@@ -203,6 +203,17 @@ impl PartialDate {
     }
 
     /// `YYYYMMDD` with `0` for unknown parts (a compact comparable form).
+    /// [`compact`](Self::compact) as its eight decimal digits, without allocating.
+    pub fn digits(&self) -> [u8; 8] {
+        let mut v = self.compact();
+        let mut out = [b'0'; 8];
+        for d in out.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out
+    }
+
     pub fn compact(&self) -> u32 {
         u32::from(self.year.unwrap_or(0)) * 10_000
             + u32::from(self.month.unwrap_or(0)) * 100
@@ -300,8 +311,7 @@ pub fn compare_dates(a: &PartialDate, b: &PartialDate) -> DateAgreement {
         if ya == yb && a.day == b.month && a.month == b.day {
             return DateAgreement::DayMonthSwapped;
         }
-        let (sa, sb) = (a.compact().to_string(), b.compact().to_string());
-        if crate::compare::damerau_at_most_one(sa.as_bytes(), sb.as_bytes()) {
+        if crate::compare::damerau_at_most_one(&a.digits(), &b.digits()) {
             return DateAgreement::OneTypo;
         }
     }

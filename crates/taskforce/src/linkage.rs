@@ -209,15 +209,59 @@ fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Resu
             role_names()
         );
     }
-    let mut ids = Vec::new();
-    let mut records = Vec::new();
-    let mut chunk: Vec<PersonRecord> = Vec::with_capacity(CHUNK);
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    bar.begin(&format!("reading {}", path.display()));
     bar.0.set_message(format!("reading {}", path.display()));
     bar.0.set_length(bytes);
     bar.0.set_position(0);
+    // One thread parses the file while the others normalise the rows it has read.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<Rows>>(2);
+    let name = name.to_string();
+    std::thread::scope(|scope| {
+        scope.spawn(move || parse_rows(reader, &columns, id_column, &name, &send));
+        let mut input = Input {
+            ids: Vec::new(),
+            records: Vec::new(),
+        };
+        for rows in receive {
+            let rows = rows?;
+            input
+                .records
+                .extend(linkage::prepare(&rows.records, &linkage::Quiet));
+            input.ids.extend(rows.ids);
+            bar.0.set_position(rows.byte);
+        }
+        Ok(input)
+    })
+}
+
+/// Rows read and not yet normalised, and how far into the file they reach.
+struct Rows {
+    ids: Vec<String>,
+    records: Vec<PersonRecord>,
+    byte: u64,
+}
+
+/// Reads the rows in chunks of [`CHUNK`] and sends them on, or the first error (after which it
+/// stops, as it does when the receiver has gone).
+fn parse_rows(
+    mut reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    columns: &HashMap<Role, usize>,
+    id_column: usize,
+    name: &str,
+    send: &std::sync::mpsc::SyncSender<Result<Rows>>,
+) {
+    let empty = || Rows {
+        ids: Vec::with_capacity(CHUNK),
+        records: Vec::with_capacity(CHUNK),
+        byte: 0,
+    };
+    let mut rows = empty();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut row = csv::StringRecord::new();
+    let fail = |message: String| {
+        let _ = send.send(Err(anyhow::anyhow!(message)));
+    };
     loop {
         match reader.read_record(&mut row) {
             Ok(false) => break,
@@ -231,7 +275,7 @@ fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Resu
                     csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
                     _ => e.to_string(),
                 };
-                bail!("{name} line {line}: {reason}");
+                return fail(format!("{name} line {line}: {reason}"));
             }
         }
         let line = row.position().map(|p| p.line()).unwrap_or(0);
@@ -244,12 +288,14 @@ fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Resu
         };
         let id = row.get(id_column).unwrap_or("").trim().to_owned();
         if id.is_empty() {
-            bail!("{name} line {line}: the id is empty");
+            return fail(format!("{name} line {line}: the id is empty"));
         }
         if let Some(first) = seen.insert(id.clone(), line) {
-            bail!("{name} line {line}: id {id:?} is already used on line {first}");
+            return fail(format!(
+                "{name} line {line}: id {id:?} is already used on line {first}"
+            ));
         }
-        chunk.push(PersonRecord {
+        rows.records.push(PersonRecord {
             given_name: field(Role::GivenName),
             surname: field(Role::Surname),
             dob: field(Role::Dob),
@@ -263,20 +309,23 @@ fn read_input(path: &Path, overrides: &HashMap<Role, String>, bar: &Bar) -> Resu
             ssn: field(Role::Ssn),
             email: field(Role::Email),
         });
-        ids.push(id);
-        if chunk.len() == CHUNK {
-            records.extend(linkage::prepare(&chunk, &linkage::Quiet));
-            chunk.clear();
-            bar.0
-                .set_position(row.position().map(|p| p.byte()).unwrap_or(0));
+        rows.ids.push(id);
+        if rows.ids.len() == CHUNK {
+            rows.byte = row.position().map(|p| p.byte()).unwrap_or(0);
+            if send
+                .send(Ok(std::mem::replace(&mut rows, empty())))
+                .is_err()
+            {
+                return;
+            }
         }
     }
-    records.extend(linkage::prepare(&chunk, &linkage::Quiet));
-    Ok(Input { ids, records })
+    let _ = send.send(Ok(rows));
 }
 
-/// A progress bar on standard error (drawn only when it is a terminal).
-struct Bar(ProgressBar);
+/// A progress bar on standard error (drawn only when it is a terminal), which also notes when
+/// each stage began, for the summary's timings.
+struct Bar(ProgressBar, std::sync::Mutex<Vec<(String, Instant)>>);
 
 impl Bar {
     fn new() -> Self {
@@ -285,12 +334,36 @@ impl Bar {
         {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar(bar)
+        Bar(bar, Default::default())
+    }
+
+    fn begin(&self, name: &str) {
+        if let Ok(mut stages) = self.1.lock() {
+            stages.push((name.to_owned(), Instant::now()));
+        }
+    }
+
+    /// "stage 1.23 s, stage 0.45 s, ...": how long each stage took, up to now.
+    fn timings(&self) -> String {
+        let Ok(stages) = self.1.lock() else {
+            return String::new();
+        };
+        let now = Instant::now();
+        stages
+            .iter()
+            .enumerate()
+            .map(|(i, (name, start))| {
+                let end = stages.get(i + 1).map_or(now, |s| s.1);
+                format!("{name} {:.2} s", (end - *start).as_secs_f64())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 impl linkage::Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
+        self.begin(name);
         self.0.set_message(name.to_owned());
         self.0.set_length(total);
         self.0.set_position(0);
@@ -391,7 +464,7 @@ fn write_pairs(
     Ok(out)
 }
 
-fn summary(what: &str, records: usize, result: &linkage::Linkage, started: Instant) {
+fn summary(what: &str, records: usize, result: &linkage::Linkage, started: Instant, bar: &Bar) {
     let t = &result.model.training;
     eprintln!(
         "{what}: {records} records, {} candidate pairs, {} pairs at or above the threshold; \
@@ -408,6 +481,7 @@ fn summary(what: &str, records: usize, result: &linkage::Linkage, started: Insta
         result.model.prior,
         started.elapsed().as_secs_f64()
     );
+    eprintln!("  stages: {}", bar.timings());
     for (rule, pairs) in &result.blocking.pairs_by_rule {
         eprintln!("  {pairs:>12} new candidate pairs by {rule}");
     }
@@ -431,6 +505,7 @@ fn dedupe(args: DedupeArgs) -> Result<ExitCode> {
     };
     let result = linkage::dedupe(&input.records, &settings, &bar);
     bar.0.finish_and_clear();
+    bar.begin("writing");
     let pairs = write_pairs(&args.common.output, &input.ids, &input.ids, &result.pairs)?;
     let clusters = match &args.clusters {
         Some(path) => {
@@ -452,7 +527,7 @@ fn dedupe(args: DedupeArgs) -> Result<ExitCode> {
     if let Some(c) = clusters {
         c.finish()?;
     }
-    summary("dedupe", input.ids.len(), &result, started);
+    summary("dedupe", input.ids.len(), &result, started, &bar);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -469,8 +544,15 @@ fn link(args: LinkArgs) -> Result<ExitCode> {
     };
     let result = linkage::link(&left.records, &right.records, &settings, &bar);
     bar.0.finish_and_clear();
+    bar.begin("writing");
     write_pairs(&args.common.output, &left.ids, &right.ids, &result.pairs)?.finish()?;
-    summary("link", left.ids.len() + right.ids.len(), &result, started);
+    summary(
+        "link",
+        left.ids.len() + right.ids.len(),
+        &result,
+        started,
+        &bar,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
