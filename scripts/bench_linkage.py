@@ -8,6 +8,7 @@ them.
 import argparse
 import csv
 import itertools
+import logging
 import os
 import re
 import resource
@@ -381,7 +382,7 @@ def scale(args):
     p, r, f1 = score(found, truth)
     print_row("taskforce linkage", p, r, f1, float("nan"), wall, f"peak {peak:.0f} MB" if peak else "")
     print(f"    {summary}")
-    if args.splink_scale:
+    if not args.skip_splink:
         df = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["entity_id"])
         df = df.replace("", None)
         start = time.perf_counter()
@@ -399,11 +400,12 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--threshold", type=float, default=0.9)
     ap.add_argument("--scale", type=int, default=1_000_000, help="records in the synthetic run (0: skip)")
-    ap.add_argument("--splink-scale", action="store_true", help="also run Splink on the synthetic records")
     ap.add_argument("--skip-febrl", action="store_true")
     ap.add_argument("--skip-splink", action="store_true")
     ap.add_argument("--skip-ecm", action="store_true")
     args = ap.parse_args()
+    # Splink reports every training step at INFO; the figures are what this prints.
+    logging.getLogger("splink").setLevel(logging.WARNING)
     os.makedirs(args.out, exist_ok=True)
     if not args.skip_febrl:
         febrl(args)

@@ -249,8 +249,15 @@ pub fn status_after(m: &PersonMatch, action: MatchAction) -> MatchStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "shown", rename_all = "snake_case")]
 pub enum CountCell {
-    Exact { count: u64 },
-    FewerThan { limit: u64 },
+    Exact {
+        count: u64,
+    },
+    FewerThan {
+        limit: u64,
+    },
+    /// Not small itself, but shown it would give away a small cell beside it (the two add up
+    /// to a total that is shown): complementary suppression.
+    Withheld,
 }
 
 impl CountCell {
@@ -268,7 +275,22 @@ impl std::fmt::Display for CountCell {
         match self {
             CountCell::Exact { count } => write!(f, "{count}"),
             CountCell::FewerThan { limit } => write!(f, "fewer than {limit}"),
+            CountCell::Withheld => f.write_str("withheld (it would reveal a small count)"),
         }
+    }
+}
+
+/// Two counts that add up to a total which is shown: when exactly one is small, the other is
+/// withheld too, or the small one would be the total minus the other.
+fn parts_of_a_total(a: u64, b: u64) -> (CountCell, CountCell) {
+    match (CountCell::of(a), CountCell::of(b)) {
+        (small @ CountCell::FewerThan { .. }, CountCell::Exact { .. }) => {
+            (small, CountCell::Withheld)
+        }
+        (CountCell::Exact { .. }, small @ CountCell::FewerThan { .. }) => {
+            (CountCell::Withheld, small)
+        }
+        cells => cells,
     }
 }
 
@@ -310,16 +332,21 @@ pub struct VictimCountReport {
 }
 
 impl VictimCountReport {
+    /// Small cells are suppressed, and so is the other part of a total whose one part is
+    /// small (people = confirmed + possible = matched across + within a provider only).
     pub fn from_tally(tf: TaskForceId, at: DateTime<Utc>, t: &VictimTally) -> Self {
+        let (confirmed, possible) =
+            parts_of_a_total(t.confirmed, t.people.saturating_sub(t.confirmed));
+        let (across, within) = parts_of_a_total(t.matched_across, t.provider_only);
         Self {
             task_force_id: tf,
             generated_at: at,
             records: CountCell::of(t.records),
             people: CountCell::of(t.people),
-            confirmed: CountCell::of(t.confirmed),
-            possible: CountCell::of(t.people.saturating_sub(t.confirmed)),
-            matched_across_organizations: CountCell::of(t.matched_across),
-            counted_within_provider_only: CountCell::of(t.provider_only),
+            confirmed,
+            possible,
+            matched_across_organizations: across,
+            counted_within_provider_only: within,
             threshold: COUNT_THRESHOLD,
         }
     }
@@ -403,6 +430,53 @@ mod tests {
         assert_eq!(
             status_after(&m, MatchAction::Unmerge),
             MatchStatus::Confirmed
+        );
+    }
+
+    #[test]
+    fn a_small_part_of_a_shown_total_cannot_be_worked_out() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let tally = VictimTally {
+            records: 60,
+            people: 50,
+            confirmed: 4,
+            matched_across: 45,
+            provider_only: 5,
+            provider_only_records: 5,
+        };
+        let r = VictimCountReport::from_tally(TaskForceId(uuid::Uuid::from_u128(1)), at, &tally);
+        assert_eq!(r.people, CountCell::Exact { count: 50 });
+        // 50 - 46 possible would give away the 4 confirmed; 50 - 45 the 5 within a provider.
+        assert_eq!(r.confirmed, CountCell::FewerThan { limit: SMALL_CELL });
+        assert_eq!(r.possible, CountCell::Withheld);
+        assert_eq!(
+            r.counted_within_provider_only,
+            CountCell::FewerThan { limit: SMALL_CELL }
+        );
+        assert_eq!(r.matched_across_organizations, CountCell::Withheld);
+        // Both parts large, or both small: nothing more to hide.
+        let r = VictimCountReport::from_tally(
+            TaskForceId(uuid::Uuid::from_u128(1)),
+            at,
+            &VictimTally {
+                people: 40,
+                confirmed: 20,
+                matched_across: 0,
+                provider_only: 40,
+                ..tally
+            },
+        );
+        assert_eq!(r.possible, CountCell::Exact { count: 20 });
+        assert_eq!(
+            r.matched_across_organizations,
+            CountCell::Exact { count: 0 }
+        );
+        assert_eq!(
+            r.counted_within_provider_only,
+            CountCell::Exact { count: 40 }
         );
     }
 

@@ -198,6 +198,7 @@ async fn count(site: &Site, caller: &Caller, tf: TaskForceId) -> serde_json::Val
 fn shown(v: &serde_json::Value) -> String {
     match v["shown"].as_str() {
         Some("exact") => v["count"].to_string(),
+        Some("withheld") => "withheld".into(),
         _ => format!("fewer than {}", v["limit"]),
     }
 }
@@ -214,6 +215,8 @@ async fn a_providers_client_is_matched_across_organizations_only_under_a_live_co
     assert_eq!(shown(&c["records"]), "14");
     assert_eq!(shown(&c["people"]), "14", "{c}");
     assert_eq!(shown(&c["counted_within_provider_only"]), "fewer than 11");
+    // 14 people less the number matched across would give the small number away.
+    assert_eq!(shown(&c["matched_across_organizations"]), "withheld");
 
     // No pair across is offered either: neither side may read the other's record.
     for who in [&p.investigator, &p.advocate] {
