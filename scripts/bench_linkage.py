@@ -120,7 +120,8 @@ def splink_linker(dfs, settings):
     db_api = DuckDBAPI()
     if hasattr(db_api, "register"):  # Splink 5
         sdfs = [db_api.register(d) for d in dfs]
-        return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+        # Splink reports every training step at INFO; the figures are what this prints.
+        return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=logging.WARNING)
     return Linker(dfs if len(dfs) > 1 else dfs[0], settings, db_api=db_api)
 
 
@@ -404,8 +405,6 @@ def main():
     ap.add_argument("--skip-splink", action="store_true")
     ap.add_argument("--skip-ecm", action="store_true")
     args = ap.parse_args()
-    # Splink reports every training step at INFO; the figures are what this prints.
-    logging.getLogger("splink").setLevel(logging.WARNING)
     os.makedirs(args.out, exist_ok=True)
     if not args.skip_febrl:
         febrl(args)
