@@ -53,54 +53,24 @@ pub async fn insert_pointers(
     Ok(())
 }
 
-/// Rows per multi-row statement in [`bulk_insert_pointers`] (8 parameters each, under
-/// SQLite's limit of 32,766 parameters).
-const BULK_ROWS: usize = 1000;
-
-/// FOR BENCHMARKS ONLY: many pointers in few statements (`taskforce linkage
-/// bench-deconfliction --database`). The product writes pointers through
-/// [`insert_pointers`], inside the use case's transaction.
-pub async fn bulk_insert_pointers(
+/// Removes pointers of `person` held for `organization` (an old name or date of birth, a
+/// removed identifier, an agency that no longer holds the person): they stop matching at once.
+pub async fn delete_pointers(
     tx: &mut Tx,
     tf: TaskForceId,
-    pointers: &[Pointer],
-    now: DateTime<Utc>,
+    person: PersonId,
+    organization: OrganizationId,
+    stale: &[(String, MatchKind)],
 ) -> Result<()> {
-    let tf = tf.to_string();
-    let now = ts(now);
-    for chunk in pointers.chunks(BULK_ROWS) {
-        let mut sql = String::from("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ");
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
-                sql.push_str(", ");
-            }
-            let b = r * 8;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
-        sql.push_str(" ON CONFLICT (task_force_id, token, person_id, kind) DO NOTHING");
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = q
-                .bind(tf.clone())
-                .bind(p.token.clone())
-                .bind(p.person_id.to_string())
-                .bind(p.kind.code())
-                .bind(p.organization_id.to_string())
-                .bind(p.case_id.to_string())
-                .bind(p.created_by.map(|m| m.to_string()))
-                .bind(now.clone());
-        }
-        q.execute(tx.conn()).await?;
+    for (token, kind) in stale {
+        sqlx::query("DELETE FROM deconfliction_pointers WHERE task_force_id = $1 AND token = $2 AND person_id = $3 AND kind = $4 AND organization_id = $5")
+            .bind(tf.to_string())
+            .bind(token)
+            .bind(person.to_string())
+            .bind(kind.code())
+            .bind(organization.to_string())
+            .execute(tx.conn())
+            .await?;
     }
     Ok(())
 }
@@ -140,8 +110,19 @@ pub async fn pointers_of(
     rows.iter().map(pointer_from).collect()
 }
 
-/// The check: every pointer of another organization than `except` that holds one of `tokens`.
-/// One index seek per token (the primary key starts with task force and token).
+/// The statement of [`lookup`] for `tokens` tokens ($1 task force, $2 the checking agency, then
+/// the tokens).
+pub fn lookup_sql(tokens: usize) -> String {
+    let list: Vec<String> = (0..tokens).map(|i| format!("${}", i + 3)).collect();
+    format!(
+        "SELECT p.token, p.kind, p.person_id, p.organization_id, p.case_id, p.created_by, COALESCE(t.do_not_disclose, 0) AS do_not_disclose FROM deconfliction_pointers p LEFT JOIN deconfliction_targets t ON t.task_force_id = p.task_force_id AND t.person_id = p.person_id WHERE p.task_force_id = $1 AND p.organization_id <> $2 AND p.token IN ({}) ORDER BY p.token, p.person_id, p.kind",
+        list.join(", ")
+    )
+}
+
+/// The check: every pointer of another organization than `except` that holds one of `tokens`,
+/// with the "do not disclose" flag of its person. One index seek per token (the primary key
+/// starts with task force and token).
 pub async fn lookup(
     conn: &mut AnyConnection,
     tf: TaskForceId,
@@ -151,11 +132,7 @@ pub async fn lookup(
     if tokens.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (0..tokens.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "SELECT p.token, p.kind, p.person_id, p.organization_id, p.case_id, p.created_by, COALESCE(t.do_not_disclose, 0) AS do_not_disclose FROM deconfliction_pointers p LEFT JOIN deconfliction_targets t ON t.task_force_id = p.task_force_id AND t.person_id = p.person_id WHERE p.task_force_id = $1 AND p.organization_id <> $2 AND p.token IN ({}) ORDER BY p.token, p.person_id, p.kind",
-        list.join(", ")
-    );
+    let sql = lookup_sql(tokens.len());
     let mut q = sqlx::query(&sql)
         .bind(tf.to_string())
         .bind(except.to_string());
@@ -171,6 +148,20 @@ pub async fn lookup(
             })
         })
         .collect()
+}
+
+/// Benchmarks only: the database's plan for [`lookup`] of `tokens`.
+pub async fn explain_lookup(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    tf: TaskForceId,
+    tokens: &[String],
+    except: OrganizationId,
+) -> Result<Vec<String>> {
+    use crate::bench::Param;
+    let mut params = vec![Param::Text(tf.to_string()), Param::Text(except.to_string())];
+    params.extend(tokens.iter().map(|t| Param::Text(t.clone())));
+    crate::bench::explain(conn, backend, &lookup_sql(tokens.len()), &params).await
 }
 
 /// Whether the owning agency marked `person` "do not disclose".
