@@ -29,7 +29,7 @@ pub struct Found {
     pub do_not_disclose: bool,
 }
 
-/// Records pointers (a token already held for the same person and kind is kept as it is).
+/// Records pointers (a token already held for the same person, kind and agency is kept as it is).
 pub async fn insert_pointers(
     tx: &mut Tx,
     tf: TaskForceId,
@@ -38,7 +38,7 @@ pub async fn insert_pointers(
 ) -> Result<()> {
     let now = ts(now);
     for p in pointers {
-        sqlx::query("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_force_id, token, person_id, kind) DO NOTHING")
+        sqlx::query("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_force_id, token, person_id, kind, organization_id) DO NOTHING")
             .bind(tf.to_string())
             .bind(&p.token)
             .bind(p.person_id.to_string())
@@ -96,13 +96,13 @@ fn pointer_from(row: &AnyRow) -> Result<Pointer> {
     })
 }
 
-/// The pointers of one person (what was already checked for them).
+/// The pointers of one person, for every agency that holds them (what was already checked).
 pub async fn pointers_of(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     person: PersonId,
 ) -> Result<Vec<Pointer>> {
-    let rows = sqlx::query("SELECT token, kind, person_id, organization_id, case_id, created_by FROM deconfliction_pointers WHERE task_force_id = $1 AND person_id = $2 ORDER BY token, kind")
+    let rows = sqlx::query("SELECT token, kind, person_id, organization_id, case_id, created_by FROM deconfliction_pointers WHERE task_force_id = $1 AND person_id = $2 ORDER BY organization_id, token, kind")
         .bind(tf.to_string())
         .bind(person.to_string())
         .fetch_all(&mut *conn)
@@ -254,21 +254,40 @@ fn hit_from(row: &AnyRow) -> Result<Hit> {
     })
 }
 
-/// Whether a hit between these two persons is already recorded.
+/// Whether a hit between these two sides (person and agency, [`pair_key`]) is already recorded.
 pub async fn pair_recorded(
     conn: &mut AnyConnection,
     tf: TaskForceId,
-    a: PersonId,
-    b: PersonId,
+    pair_key: &str,
 ) -> Result<bool> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM deconfliction_hits WHERE task_force_id = $1 AND pair_key = $2",
     )
     .bind(tf.to_string())
-    .bind(pair_key(a, b))
+    .bind(pair_key)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.int("n")? > 0)
+}
+
+/// The hits `person` is a side of, as held by `organization` (whether those already told the
+/// other agency is the caller's to read).
+pub async fn hits_of_side(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    person: PersonId,
+    organization: OrganizationId,
+) -> Result<Vec<Hit>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM deconfliction_hits WHERE task_force_id = $1 AND ((a_person_id = $2 AND a_organization_id = $3) OR (b_person_id = $2 AND b_organization_id = $3)) ORDER BY created_at, id",
+        columns()
+    ))
+    .bind(tf.to_string())
+    .bind(person.to_string())
+    .bind(organization.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(hit_from).collect()
 }
 
 pub async fn insert_hit(tx: &mut Tx, hit: &Hit) -> Result<()> {
@@ -298,7 +317,7 @@ pub async fn insert_hit(tx: &mut Tx, hit: &Hit) -> Result<()> {
     }
     q.bind(ts(hit.created_at))
         .bind(hit.version)
-        .bind(pair_key(hit.sides[0].person_id, hit.sides[1].person_id))
+        .bind(hit.pair_key())
         .execute(tx.conn())
         .await?;
     Ok(())
