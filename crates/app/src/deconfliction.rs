@@ -130,6 +130,9 @@ pub struct TargetView {
     pub do_not_disclose: bool,
     /// How many keyed tokens the index holds for them.
     pub tokens: usize,
+    /// For their holding agency: how many hits on them were already disclosed to another
+    /// agency. Marking them "do not disclose" holds new hits only; what was told stays told.
+    pub already_disclosed: Option<usize>,
     pub may_update: bool,
 }
 
@@ -196,12 +199,48 @@ impl App {
         .await?;
         if let Actor::Member(p) = actor {
             if !hit.seen_by(p.organization_id, p.holds(Role::Supervisor)) {
-                return Err(AppError::Forbidden(
-                    "Only your agency's supervisors see this alert until they decide.".into(),
-                ));
+                return Err(self
+                    .refuse_hit(
+                        actor,
+                        id,
+                        action,
+                        "Only your agency's supervisors see this alert until they decide.",
+                    )
+                    .await);
             }
         }
         Ok(hit)
+    }
+
+    /// Records a refusal that the hit's own rules make (a held-back hit, a decision only a
+    /// supervisor takes) in the audit log, in its own transaction as the policy's refusals are,
+    /// and returns it.
+    async fn refuse_hit(
+        &self,
+        actor: &Actor,
+        id: DeconflictionHitId,
+        action: Action,
+        reason: &str,
+    ) -> AppError {
+        let logged = async {
+            let mut tx = self.store().begin().await?;
+            self.audit(
+                &mut tx,
+                &actor.audit_actor(),
+                &format!("{}.{}", ResourceKind::Deconfliction.code(), action.code()),
+                ResourceKind::Deconfliction.code(),
+                &id.to_string(),
+                Outcome::Denied,
+                reason,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<(), AppError>(())
+        };
+        match logged.await {
+            Ok(()) => AppError::Forbidden(reason.to_owned()),
+            Err(e) => e,
+        }
     }
 
     /// The active members of `org` holding `role`.
@@ -661,7 +700,18 @@ impl App {
             ));
         };
         let side = hit.side_of(p.organization_id).ok_or(AppError::NotFound)?;
-        hit.may_act(side, action, p.holds(Role::Supervisor))?;
+        let supervisor = p.holds(Role::Supervisor);
+        if matches!(action, HitAction::Disclose | HitAction::Withhold) && !supervisor {
+            return Err(self
+                .refuse_hit(
+                    actor,
+                    id,
+                    Action::Update,
+                    "Only a supervisor of the agency that marked the target decides whether to disclose.",
+                )
+                .await);
+        }
+        hit.may_act(side, action, supervisor)?;
         let now = self.clock().now();
         let mut new = hit.sides[side].clone();
         match action {
@@ -718,12 +768,26 @@ impl App {
         let home = case_db::case(&mut conn, tf, row.home_case_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let holder = row.person.owner_organization_id;
+        let already_disclosed = if actor
+            .principal()
+            .is_none_or(|p| p.organization_id == holder)
+        {
+            let hits = db::hits_of_side(&mut conn, tf, person, holder).await?;
+            Some(hits.iter().filter(|h| h.is_open()).count())
+        } else {
+            None
+        };
         let view = TargetView {
             person_id: person,
             home_case_id: row.home_case_id,
-            checked: home.case.kind == CaseKind::Investigation,
+            checked: home.case.kind == CaseKind::Investigation
+                || !case_db::investigations_of_person(&mut conn, tf, person)
+                    .await?
+                    .is_empty(),
             do_not_disclose: db::do_not_disclose(&mut conn, tf, person).await?,
             tokens: db::pointers_of(&mut conn, tf, person).await?.len(),
+            already_disclosed,
             may_update: self.may(actor, Action::Update, &resource),
         };
         drop(conn);
@@ -742,8 +806,14 @@ impl App {
     }
 
     /// Marks a person of the actor's agency's investigation "do not disclose" (or clears it):
-    /// from then on a hit on them alerts only the agency's supervisors, who decide. Hits
-    /// already disclosed stay as they are. Audited.
+    /// from then on a hit on them alerts only the agency's supervisors, who decide.
+    ///
+    /// Marking after hits were disclosed: what was told cannot be taken back, so those hits
+    /// stay open (both agencies keep the alert and its contact; the page tells the supervisor
+    /// how many there are, and the audit entry records it), while every new hit on the person
+    /// — a new agency, or a new identifier that links them to another person — is held for the
+    /// supervisors. A pair already told is not told again, so no new alert goes out about it.
+    /// Clearing the mark leaves hits already held pending until a supervisor decides. Audited.
     pub async fn set_do_not_disclose(
         &self,
         actor: &Actor,
@@ -776,16 +846,23 @@ impl App {
             self.clock().now(),
         )
         .await?;
+        let told = db::hits_of_side(tx.conn(), tf, person, row.person.owner_organization_id)
+            .await?
+            .iter()
+            .filter(|h| h.is_open())
+            .count();
         self.write_audit(
             &mut tx,
             actor,
             ResourceKind::Person,
             "update",
             &person.to_string(),
-            if value {
-                "deconfliction: do not disclose"
+            &if value {
+                format!(
+                    "deconfliction: do not disclose ({told} hits already disclosed stay disclosed)"
+                )
             } else {
-                "deconfliction: disclose hits"
+                "deconfliction: disclose hits".to_owned()
             },
         )
         .await?;

@@ -1011,3 +1011,196 @@ async fn adding_an_existing_person_to_an_investigation_runs_the_same_check() {
     assert_eq!(alerts(&site, &bci.investigator).await.len(), 1);
     assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
 }
+
+#[tokio::test]
+async fn refusals_on_a_held_back_hit_are_audited_and_marking_after_disclosure_holds_new_hits() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let fbi = agency(&site, FBI).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+    let fbi_actor = actor(&site, &fbi.investigator).await;
+
+    // BCI's target and Fargo's share a plate: an open hit, both told.
+    let (_, bci_person) = target(
+        &site,
+        &bci_actor,
+        "Operation Sweetgrass",
+        "Ilse",
+        "Marquardt",
+        "1981-03-14",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Vehicle,
+        "ND 9XYZ321",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Email,
+        "im@example.org",
+    )
+    .await;
+    let (_, fargo_person) = target(
+        &site,
+        &fargo_actor,
+        "Truck stop",
+        "Ronan",
+        "Achterberg",
+        "1977-07-07",
+    )
+    .await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Vehicle,
+        "ND 9XYZ321",
+    )
+    .await;
+    assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
+    let open_link = alerts(&site, &bci.investigator).await[0]
+        .rsplit(" | ")
+        .next()
+        .expect("a link")
+        .to_owned();
+
+    // A member who is not a supervisor may not decide on it: refused and audited.
+    let bci_investigator = Caller::Session(site.sign_in_as(&bci.investigator.email).await);
+    let head = site.audit_head().await;
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{open_link}/actions"),
+        &[("action", "withhold")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    assert_eq!(
+        denied(&site.audit_after(head).await, "deconfliction.update").len(),
+        1
+    );
+
+    // Then BCI's supervisor marks the target "do not disclose": the page says what was
+    // already told (it cannot be taken back), and the audit entry records it.
+    let bci_supervisor = Caller::Session(site.sign_in_as(&bci.supervisor.email).await);
+    let form = format!("/persons/{}/deconfliction", bci_person.id);
+    let head = site.audit_head().await;
+    site.post_form_as(&bci_supervisor, &form, &[("do_not_disclose", "yes")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let marked: Vec<String> = site
+        .audit_after(head)
+        .await
+        .iter()
+        .filter(|e| e.record.action == "person.update")
+        .map(|e| e.record.detail.clone())
+        .collect();
+    assert_eq!(
+        marked,
+        ["deconfliction: do not disclose (1 hits already disclosed stay disclosed)"]
+    );
+    let page = site
+        .get_as(&bci_supervisor, &form)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        unescape(&page.body)
+            .contains("1 earlier alert(s) about this person went to another agency"),
+        "{}",
+        page.body
+    );
+    // The alert already told stays with Fargo.
+    let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
+    site.get_as(&fargo_session, &open_link)
+        .await
+        .expect(StatusCode::OK);
+
+    // New hits are held: the FBI enters the plate on its own target.
+    let (_, fbi_person) = target(
+        &site,
+        &fbi_actor,
+        "Interstate",
+        "Pavel",
+        "Dragomir",
+        "1990-10-10",
+    )
+    .await;
+    identifier(
+        &site,
+        &fbi_actor,
+        fbi_person.id,
+        IdentifierKind::Vehicle,
+        "nd 9xyz321",
+    )
+    .await;
+    let supervisor_alerts = alerts(&site, &bci.supervisor).await;
+    let held: Vec<&String> = supervisor_alerts
+        .iter()
+        .filter(|a| a.contains("marked do not disclose"))
+        .collect();
+    assert_eq!(held.len(), 1, "{supervisor_alerts:?}");
+    assert_eq!(
+        alerts(&site, &bci.investigator).await.len(),
+        1,
+        "the investigator waits for the decision"
+    );
+    // The FBI learns nothing of BCI; it is told of Fargo, which did not hold its target back.
+    let fbi_told = alerts(&site, &fbi.investigator).await;
+    assert_eq!(fbi_told.len(), 1, "{fbi_told:?}");
+    assert!(
+        fbi_told[0].contains(FARGO) && !fbi_told[0].contains(BCI),
+        "{fbi_told:?}"
+    );
+    // A new identifier linking the two already told makes no new alert.
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Email,
+        "IM@example.org",
+    )
+    .await;
+    assert_eq!(
+        alerts(&site, &fargo.investigator).await.len(),
+        2,
+        "the plate and the FBI"
+    );
+    assert_eq!(alerts(&site, &bci.investigator).await.len(), 1);
+
+    // A non-supervisor's look at the held hit, and an attempt to disclose it, are refused and
+    // audited as denied.
+    let held_link = held[0].rsplit(" | ").next().expect("a link").to_owned();
+    let head = site.audit_head().await;
+    site.get_as(&bci_investigator, &held_link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{held_link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    let entries = site.audit_after(head).await;
+    assert_eq!(denied(&entries, "deconfliction.read").len(), 1);
+    assert_eq!(denied(&entries, "deconfliction.update").len(), 1);
+    // The supervisor may; the FBI then hears of BCI.
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{held_link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let fbi_told = alerts(&site, &fbi.investigator).await;
+    assert_eq!(fbi_told.len(), 2, "{fbi_told:?}");
+    let _ = tf;
+}
