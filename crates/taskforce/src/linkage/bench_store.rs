@@ -32,9 +32,9 @@ const CHUNK: usize = 50_000;
 /// Persons each holding agency's investigation holds the pointers of.
 const PERSONS_PER_AGENCY: usize = 200;
 
-/// One loaded pointer before it is written: the token's 128-bit prefix, its kind, and the
-/// identifier's number (which says whose it is).
-type Loaded = (u128, MatchKind, u64);
+/// One loaded pointer before it is written: the token's 128-bit prefix, its kind, and whose it
+/// is (the holder's index times PERSONS_PER_AGENCY plus the person's).
+type Loaded = (u128, MatchKind, usize);
 
 pub(crate) async fn measure(
     database: &str,
@@ -254,6 +254,7 @@ async fn load(
         holders.push((agency.id, case.id, persons));
     }
     let started = Instant::now();
+    let h = holders.len() as u64;
     let mut rows: Vec<Loaded> = (0..n)
         .into_par_iter()
         .filter_map(|i| {
@@ -266,11 +267,15 @@ async fn load(
             let token = key.token(&identifier(&raw)?);
             let mut prefix = [0u8; 16];
             prefix.copy_from_slice(&token.0[..16]);
-            Some((u128::from_be_bytes(prefix), kind, i))
+            // Identifier i belongs to holder i mod h, to one of its persons in turn.
+            let whose = (i % h) * PERSONS_PER_AGENCY as u64 + (i / h) % PERSONS_PER_AGENCY as u64;
+            Some((u128::from_be_bytes(prefix), kind, whose as usize))
         })
         .collect();
-    // In key order: the table's primary key starts with the token.
-    rows.par_sort_unstable_by_key(|r| r.0);
+    // In key order (the table's primary key starts with the token); a synthetic identifier
+    // drawn twice for the same person is one pointer, as the product's insert makes it.
+    rows.par_sort_unstable_by_key(|r| (r.0, r.2));
+    rows.dedup_by_key(|r| (r.0, r.2));
     println!(
         "  loading {} pointers over {} persons of {} agencies in one transaction (tokens made in {:.1} s) ...",
         rows.len(),
@@ -292,9 +297,9 @@ async fn load(
         }
         chunk
             .iter()
-            .map(|&(token, kind, i)| {
-                let (org, case, persons) = &holders[(i % holders.len() as u64) as usize];
-                let person = persons[((i / holders.len() as u64) % persons.len() as u64) as usize];
+            .map(|&(token, kind, whose)| {
+                let (org, case, persons) = &holders[whose / PERSONS_PER_AGENCY];
+                let person = persons[whose % PERSONS_PER_AGENCY];
                 Pointer {
                     token: format!("{token:032x}"),
                     kind,
