@@ -236,11 +236,15 @@ pub async fn candidates(
     agency: OrganizationId,
     b: &SearchBox,
 ) -> Result<Vec<Candidate>> {
+    fetch_candidates(conn, &candidate_params(tf, agency, b)).await
+}
+
+async fn fetch_candidates(conn: &mut AnyConnection, params: &[Param]) -> Result<Vec<Candidate>> {
     let mut q = sqlx::query(CANDIDATES.as_str());
-    for p in candidate_params(tf, agency, b) {
+    for p in params {
         q = match p {
-            Param::Text(t) => q.bind(t),
-            Param::Int(n) => q.bind(n),
+            Param::Text(t) => q.bind(t.as_str()),
+            Param::Int(n) => q.bind(*n),
         };
     }
     let rows = q.fetch_all(conn).await?;
@@ -261,38 +265,29 @@ pub async fn candidates(
         .collect()
 }
 
-/// Benchmarks only (the baseline the box and the classes save): the old prefilter, every
-/// operation of another agency that started within the longest window before the checked one,
-/// wherever it is.
+/// Benchmarks only (the baseline the box and the classes save): the same statement on the same
+/// index, every class bounded by the longest window and the box opened to the whole globe, as
+/// the prefilter was before it read per class.
 pub async fn candidates_without_box(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     agency: OrganizationId,
     b: &SearchBox,
 ) -> Result<Vec<Candidate>> {
-    let rows = sqlx::query("SELECT id, agency_id, lat_e6, lon_e6, radius_m, starts_at, ends_at FROM operations WHERE task_force_id = $1 AND starts_at > $2 AND starts_at < $3 AND ends_at > $4 AND exempt_at IS NULL AND agency_id <> $5")
-        .bind(tf.to_string())
-        .bind(ts(b.starts_after))
-        .bind(ts(b.starts_before))
-        .bind(ts(b.ends_after))
-        .bind(agency.to_string())
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Candidate {
-                id: OperationId(row.uuid("id")?),
-                agency_id: OrganizationId(row.uuid("agency_id")?),
-                footprint: Footprint {
-                    latitude: from_e6(row.int("lat_e6")?),
-                    longitude: from_e6(row.int("lon_e6")?),
-                    radius_m: row.int("radius_m")?,
-                    starts_at: row.time("starts_at")?,
-                    ends_at: row.time("ends_at")?,
-                },
-            })
-        })
-        .collect()
+    let mut params = candidate_params(tf, agency, b);
+    let widest = b.starts_after.timestamp() - SLACK_S;
+    // $1 task force, then each class's earliest start, the latest start, the box.
+    let n = WINDOW_CLASSES_HOURS.len();
+    for (i, p) in params.iter_mut().enumerate() {
+        if (1..=n).contains(&i) {
+            *p = Param::Int(widest);
+        } else if i == n + 2 || i == n + 4 {
+            *p = Param::Int(-180_000_001);
+        } else if i == n + 3 || i == n + 5 {
+            *p = Param::Int(180_000_001);
+        }
+    }
+    fetch_candidates(conn, &params).await
 }
 
 /// Whole records of the given operations (those that passed the exact test).
