@@ -1044,8 +1044,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &[]).await?;
-        self.check_target(&mut tx, actor, tf, &row.person, row.home_case_id, &[])
-            .await?;
+        self.check_target(&mut tx, actor, tf, id).await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1059,7 +1058,8 @@ impl App {
         Ok(row.person)
     }
 
-    /// Puts a person already recorded on another case on this one too.
+    /// Puts a person already recorded on another case on this one too (on an investigation,
+    /// checked in target deconfliction for the case's agency, as a new person would be).
     pub async fn add_existing_person(
         &self,
         actor: &Actor,
@@ -1076,6 +1076,9 @@ impl App {
         drop(conn);
         let mut tx = self.store().begin().await?;
         db::add_case_person(&mut tx, tf, case, person, role, self.clock().now()).await?;
+        // On an investigation, the person becomes this agency's target too: the same check as
+        // for a person added new.
+        self.check_target(&mut tx, actor, tf, person).await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1198,15 +1201,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         self.index_person(&mut tx, &row, &identifiers).await?;
-        self.check_target(
-            &mut tx,
-            actor,
-            tf,
-            &row.person,
-            row.home_case_id,
-            &identifiers,
-        )
-        .await?;
+        self.check_target(&mut tx, actor, tf, row.person.id).await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1250,15 +1245,7 @@ impl App {
         db::insert_identifier(&mut tx, tf, &identifier).await?;
         identifiers.push(identifier.clone());
         self.index_person(&mut tx, &row, &identifiers).await?;
-        self.check_target(
-            &mut tx,
-            actor,
-            tf,
-            &row.person,
-            row.home_case_id,
-            &identifiers,
-        )
-        .await?;
+        self.check_target(&mut tx, actor, tf, row.person.id).await?;
         self.write_audit(
             &mut tx,
             actor,
@@ -1270,6 +1257,41 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(identifier)
+    }
+
+    /// Removes an identifier from a person (entered in error, or no longer theirs): their
+    /// search entry and deconfliction pointers are rebuilt in the same transaction, so the
+    /// value stops matching at once. Audited.
+    pub async fn remove_identifier(
+        &self,
+        actor: &Actor,
+        tf: TaskForceId,
+        person: PersonId,
+        identifier: IdentifierId,
+    ) -> Result<()> {
+        let mut conn = self.store().conn().await?;
+        let (row, _) = self
+            .person_for(actor, &mut conn, tf, person, Action::Update)
+            .await?;
+        drop(conn);
+        let mut tx = self.store().begin().await?;
+        let removed = db::delete_identifier(&mut tx, tf, person, identifier)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let identifiers = db::identifiers(tx.conn(), tf, person).await?;
+        self.index_person(&mut tx, &row, &identifiers).await?;
+        self.check_target(&mut tx, actor, tf, person).await?;
+        self.write_audit(
+            &mut tx,
+            actor,
+            ResourceKind::Person,
+            "update",
+            &person.to_string(),
+            &format!("identifier {} removed", removed.kind.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     // -- notes, tasks, timeline, attachments ----------------------------------------------------

@@ -23,7 +23,8 @@ use serde::Serialize;
 use taskforce_domain::access::{
     Action, DataCategory, Grant, Grantee, Label, Resource, ResourceKind,
 };
-use taskforce_domain::cases::{CaseKind, Identifier, IdentifierKind, Person};
+use taskforce_domain::audit::Outcome;
+use taskforce_domain::cases::{Case, CaseKind, Identifier, IdentifierKind, Person};
 use taskforce_domain::deconfliction::*;
 use taskforce_domain::notifications::{NotificationDraft, NotificationKind};
 use taskforce_domain::structure::Role;
@@ -129,6 +130,9 @@ pub struct TargetView {
     pub do_not_disclose: bool,
     /// How many keyed tokens the index holds for them.
     pub tokens: usize,
+    /// For their holding agency: how many hits on them were already disclosed to another
+    /// agency. Marking them "do not disclose" holds new hits only; what was told stays told.
+    pub already_disclosed: Option<usize>,
     pub may_update: bool,
 }
 
@@ -195,12 +199,48 @@ impl App {
         .await?;
         if let Actor::Member(p) = actor {
             if !hit.seen_by(p.organization_id, p.holds(Role::Supervisor)) {
-                return Err(AppError::Forbidden(
-                    "Only your agency's supervisors see this alert until they decide.".into(),
-                ));
+                return Err(self
+                    .refuse_hit(
+                        actor,
+                        id,
+                        action,
+                        "Only your agency's supervisors see this alert until they decide.",
+                    )
+                    .await);
             }
         }
         Ok(hit)
+    }
+
+    /// Records a refusal that the hit's own rules make (a held-back hit, a decision only a
+    /// supervisor takes) in the audit log, in its own transaction as the policy's refusals are,
+    /// and returns it.
+    async fn refuse_hit(
+        &self,
+        actor: &Actor,
+        id: DeconflictionHitId,
+        action: Action,
+        reason: &str,
+    ) -> AppError {
+        let logged = async {
+            let mut tx = self.store().begin().await?;
+            self.audit(
+                &mut tx,
+                &actor.audit_actor(),
+                &format!("{}.{}", ResourceKind::Deconfliction.code(), action.code()),
+                ResourceKind::Deconfliction.code(),
+                &id.to_string(),
+                Outcome::Denied,
+                reason,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<(), AppError>(())
+        };
+        match logged.await {
+            Ok(()) => AppError::Forbidden(reason.to_owned()),
+            Err(e) => e,
+        }
     }
 
     /// The active members of `org` holding `role`.
@@ -328,75 +368,153 @@ impl App {
         Ok(())
     }
 
-    /// Writes the pointers of a person on an investigation and checks the new ones against
-    /// every other agency's, inside the caller's transaction (called by the case use cases
-    /// after a person or identifier is written). Each new overlap is recorded, audited and
-    /// alerted.
+    /// Brings the pointer index in line with a person as now recorded and checks what is new,
+    /// inside the caller's transaction (called by every case use case that writes a person, an
+    /// identifier, or puts a person on a case). Each agency that holds the person on one of its
+    /// investigations holds their tokens: pointers no longer derived from the record (an old
+    /// name or date of birth, a removed identifier, an agency that no longer holds them) are
+    /// removed, so they stop matching at once; new ones are written and looked up among every
+    /// other agency's pointers. Each new overlap is recorded, audited and alerted.
+    ///
+    /// A victim service provider's client (a `victim-confidential` person) is indexed for no
+    /// agency but their holder, which never runs investigations: a consent lets an agency read
+    /// the record, but a pointer would outlive the consent (ACCESS-MODEL.md: nothing but a live
+    /// consent opens such a record, not hashing or encoding for matching).
     pub(crate) async fn check_target(
         &self,
         tx: &mut Tx,
         actor: &Actor,
         tf: TaskForceId,
-        person: &Person,
-        home_case: CaseId,
-        identifiers: &[Identifier],
+        person: PersonId,
     ) -> Result<()> {
-        let case = case_db::case(tx.conn(), tf, home_case)
+        let row = case_db::person(tx.conn(), tf, person)
             .await?
-            .ok_or(AppError::NotFound)?
-            .case;
-        if case.kind != CaseKind::Investigation {
-            return Ok(());
-        }
-        let blind = blind_identifiers(person, identifiers);
-        if blind.is_empty() {
-            return Ok(());
-        }
-        let key = self.deconfliction_key(tx, tf).await?;
-        let held = db::pointers_of(tx.conn(), tf, person.id).await?;
-        let by = actor.principal().map(|p| p.member_id);
-        let mut new: Vec<Pointer> = Vec::new();
-        for (kind, b) in &blind {
-            let token = key.token(b).prefix_hex();
-            let known = held
-                .iter()
-                .chain(new.iter())
-                .any(|p| p.token == token && p.kind == *kind);
-            if !known {
-                new.push(Pointer {
-                    token,
-                    kind: *kind,
-                    person_id: person.id,
-                    organization_id: case.owner_organization_id,
-                    case_id: case.id,
-                    created_by: by,
-                });
+            .ok_or(AppError::NotFound)?;
+        let person = &row.person;
+        // The agencies that hold the person on an investigation, each with its first such case.
+        let mut holders: Vec<Case> = Vec::new();
+        for case in case_db::investigations_of_person(tx.conn(), tf, person.id).await? {
+            let confidential_elsewhere = person.label == Label::VictimConfidential
+                && case.owner_organization_id != person.owner_organization_id;
+            if !confidential_elsewhere
+                && !holders
+                    .iter()
+                    .any(|c| c.owner_organization_id == case.owner_organization_id)
+            {
+                holders.push(case);
             }
         }
-        if new.is_empty() {
+        let held = db::pointers_of(tx.conn(), tf, person.id).await?;
+        let wanted: Vec<(String, MatchKind)> = if holders.is_empty() {
+            Vec::new()
+        } else {
+            let identifiers = case_db::identifiers(tx.conn(), tf, person.id).await?;
+            let key = self.deconfliction_key(tx, tf).await?;
+            let mut wanted: Vec<(String, MatchKind)> = blind_identifiers(person, &identifiers)
+                .iter()
+                .map(|(kind, b)| (key.token(b).prefix_hex(), *kind))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            wanted
+        };
+        // Stale pointers first: of agencies that no longer hold the person, and of values the
+        // record no longer has.
+        let mut agencies: Vec<OrganizationId> = held.iter().map(|p| p.organization_id).collect();
+        agencies.sort_by_key(ToString::to_string);
+        agencies.dedup();
+        for org in agencies {
+            let holds = holders.iter().any(|c| c.owner_organization_id == org);
+            let stale: Vec<(String, MatchKind)> = held
+                .iter()
+                .filter(|p| p.organization_id == org)
+                .map(|p| (p.token.clone(), p.kind))
+                .filter(|t| !holds || !wanted.contains(t))
+                .collect();
+            db::delete_pointers(tx, tf, person.id, org, &stale).await?;
+        }
+        if wanted.is_empty() {
             return Ok(());
         }
+        let by = actor.principal().map(|p| p.member_id);
         let now = self.clock().now();
-        db::insert_pointers(tx, tf, &new, now).await?;
-        let tokens: Vec<String> = new.iter().map(|p| p.token.clone()).collect();
-        let mut found = db::lookup(tx.conn(), tf, &tokens, case.owner_organization_id).await?;
-        if found.is_empty() {
-            return Ok(());
+        let dnd = db::do_not_disclose(tx.conn(), tf, person.id).await?;
+        for case in &holders {
+            let org = case.owner_organization_id;
+            let new: Vec<Pointer> = wanted
+                .iter()
+                .filter(|(token, kind)| {
+                    !held
+                        .iter()
+                        .any(|p| p.organization_id == org && p.token == *token && p.kind == *kind)
+                })
+                .map(|(token, kind)| Pointer {
+                    token: token.clone(),
+                    kind: *kind,
+                    person_id: person.id,
+                    organization_id: org,
+                    case_id: case.id,
+                    created_by: by,
+                })
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            db::insert_pointers(tx, tf, &new, now).await?;
+            let tokens: Vec<String> = new.iter().map(|p| p.token.clone()).collect();
+            let found = db::lookup(tx.conn(), tf, &tokens, org).await?;
+            // "Do not disclose" holds the side of the agency that holds the person's record.
+            let mine_held = dnd && org == person.owner_organization_id;
+            self.record_hits(tx, actor, tf, person.id, case, by, mine_held, found, now)
+                .await?;
         }
-        // One hit per other person, on the strongest kind that matched.
+        Ok(())
+    }
+
+    /// Records, audits and alerts one hit per other side (person and agency) found by a check,
+    /// on the strongest kind that matched, unless the pair is already recorded.
+    #[allow(clippy::too_many_arguments)] // the checked side, as `check_target` knows it
+    async fn record_hits(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        tf: TaskForceId,
+        person: PersonId,
+        case: &Case,
+        by: Option<MemberId>,
+        mine_held: bool,
+        mut found: Vec<db::Found>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         found.sort_by(|x, y| {
-            (x.pointer.person_id.to_string(), x.pointer.kind)
-                .cmp(&(y.pointer.person_id.to_string(), y.pointer.kind))
+            let key = |f: &db::Found| {
+                (
+                    f.pointer.person_id.to_string(),
+                    f.pointer.organization_id.to_string(),
+                    f.pointer.kind,
+                )
+            };
+            key(x).cmp(&key(y))
         });
-        found.dedup_by(|x, y| x.pointer.person_id == y.pointer.person_id);
-        let mine_held = db::do_not_disclose(tx.conn(), tf, person.id).await?;
+        found.dedup_by(|x, y| {
+            x.pointer.person_id == y.pointer.person_id
+                && x.pointer.organization_id == y.pointer.organization_id
+        });
         for f in found {
-            if db::pair_recorded(tx.conn(), tf, person.id, f.pointer.person_id).await? {
+            let key = pair_key(
+                (person, case.owner_organization_id),
+                (f.pointer.person_id, f.pointer.organization_id),
+            );
+            if db::pair_recorded(tx.conn(), tf, &key).await? {
                 continue;
             }
             let theirs = case_db::case(tx.conn(), tf, f.pointer.case_id)
                 .await?
                 .map(|r| r.case);
+            let their_holder = case_db::person(tx.conn(), tf, f.pointer.person_id)
+                .await?
+                .map(|r| r.person.owner_organization_id);
+            let theirs_held = f.do_not_disclose && their_holder == Some(f.pointer.organization_id);
             let hold = |dnd: bool| if dnd { Hold::Pending } else { Hold::Open };
             let side = |org, case_id, person_id, contact_id, hold| HitSide {
                 organization_id: org,
@@ -417,7 +535,7 @@ impl App {
                     side(
                         case.owner_organization_id,
                         case.id,
-                        person.id,
+                        person,
                         case.lead_member_id.or(by),
                         hold(mine_held),
                     ),
@@ -428,7 +546,7 @@ impl App {
                         theirs
                             .and_then(|c| c.lead_member_id)
                             .or(f.pointer.created_by),
-                        hold(f.do_not_disclose),
+                        hold(theirs_held),
                     ),
                 ],
                 created_at: now,
@@ -582,7 +700,18 @@ impl App {
             ));
         };
         let side = hit.side_of(p.organization_id).ok_or(AppError::NotFound)?;
-        hit.may_act(side, action, p.holds(Role::Supervisor))?;
+        let supervisor = p.holds(Role::Supervisor);
+        if matches!(action, HitAction::Disclose | HitAction::Withhold) && !supervisor {
+            return Err(self
+                .refuse_hit(
+                    actor,
+                    id,
+                    Action::Update,
+                    "Only a supervisor of the agency that marked the target decides whether to disclose.",
+                )
+                .await);
+        }
+        hit.may_act(side, action, supervisor)?;
         let now = self.clock().now();
         let mut new = hit.sides[side].clone();
         match action {
@@ -639,12 +768,26 @@ impl App {
         let home = case_db::case(&mut conn, tf, row.home_case_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let holder = row.person.owner_organization_id;
+        let already_disclosed = if actor
+            .principal()
+            .is_none_or(|p| p.organization_id == holder)
+        {
+            let hits = db::hits_of_side(&mut conn, tf, person, holder).await?;
+            Some(hits.iter().filter(|h| h.is_open()).count())
+        } else {
+            None
+        };
         let view = TargetView {
             person_id: person,
             home_case_id: row.home_case_id,
-            checked: home.case.kind == CaseKind::Investigation,
+            checked: home.case.kind == CaseKind::Investigation
+                || !case_db::investigations_of_person(&mut conn, tf, person)
+                    .await?
+                    .is_empty(),
             do_not_disclose: db::do_not_disclose(&mut conn, tf, person).await?,
             tokens: db::pointers_of(&mut conn, tf, person).await?.len(),
+            already_disclosed,
             may_update: self.may(actor, Action::Update, &resource),
         };
         drop(conn);
@@ -663,8 +806,14 @@ impl App {
     }
 
     /// Marks a person of the actor's agency's investigation "do not disclose" (or clears it):
-    /// from then on a hit on them alerts only the agency's supervisors, who decide. Hits
-    /// already disclosed stay as they are. Audited.
+    /// from then on a hit on them alerts only the agency's supervisors, who decide.
+    ///
+    /// Marking after hits were disclosed: what was told cannot be taken back, so those hits
+    /// stay open (both agencies keep the alert and its contact; the page tells the supervisor
+    /// how many there are, and the audit entry records it), while every new hit on the person
+    /// — a new agency, or a new identifier that links them to another person — is held for the
+    /// supervisors. A pair already told is not told again, so no new alert goes out about it.
+    /// Clearing the mark leaves hits already held pending until a supervisor decides. Audited.
     pub async fn set_do_not_disclose(
         &self,
         actor: &Actor,
@@ -697,16 +846,23 @@ impl App {
             self.clock().now(),
         )
         .await?;
+        let told = db::hits_of_side(tx.conn(), tf, person, row.person.owner_organization_id)
+            .await?
+            .iter()
+            .filter(|h| h.is_open())
+            .count();
         self.write_audit(
             &mut tx,
             actor,
             ResourceKind::Person,
             "update",
             &person.to_string(),
-            if value {
-                "deconfliction: do not disclose"
+            &if value {
+                format!(
+                    "deconfliction: do not disclose ({told} hits already disclosed stay disclosed)"
+                )
             } else {
-                "deconfliction: disclose hits"
+                "deconfliction: disclose hits".to_owned()
             },
         )
         .await?;

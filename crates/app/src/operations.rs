@@ -207,16 +207,7 @@ impl App {
         };
         let mut tx = self.store().begin().await?;
         db::lock_for_check(&mut tx, tf).await?;
-        let footprint = operation.footprint();
-        let found: Vec<(Operation, Overlap)> =
-            db::candidates(tx.conn(), tf, agency, &footprint.search_box())
-                .await?
-                .into_iter()
-                .filter_map(|other| {
-                    let overlap = other.footprint().overlap(&footprint)?;
-                    Some((other, overlap))
-                })
-                .collect();
+        let found = Self::deconflict(tx.conn(), tf, agency, &operation.footprint()).await?;
         db::insert(&mut tx, &operation).await?;
         let mut conflicts = Vec::with_capacity(found.len());
         for (other, overlap) in &found {
@@ -293,6 +284,34 @@ impl App {
             operation,
             conflicts,
         })
+    }
+
+    /// The check of event deconfliction: other agencies' operations, not exempted, that overlap
+    /// `footprint` in place and time, with how. The prefilter runs in SQL (a box and a window of
+    /// starts per class of window length), the exact test here, and only the operations that
+    /// pass it are read whole. Called inside the planning transaction, after
+    /// `operations::lock_for_check`; public for the benchmark, which times this path.
+    pub async fn deconflict(
+        conn: &mut Connection,
+        tf: TaskForceId,
+        agency: OrganizationId,
+        footprint: &Footprint,
+    ) -> Result<Vec<(Operation, Overlap)>> {
+        let passed: Vec<(OperationId, Overlap)> =
+            db::candidates(conn, tf, agency, &footprint.search_box())
+                .await?
+                .into_iter()
+                .filter_map(|c| Some((c.id, c.footprint.overlap(footprint)?)))
+                .collect();
+        let ids: Vec<OperationId> = passed.iter().map(|(id, _)| *id).collect();
+        let mut whole = db::get_many(conn, tf, &ids).await?;
+        Ok(passed
+            .into_iter()
+            .filter_map(|(id, overlap)| {
+                let at = whole.iter().position(|o| o.id == id)?;
+                Some((whole.swap_remove(at), overlap))
+            })
+            .collect())
     }
 
     /// A conflict cut to what `viewer`'s side may see (`own` is their operation).

@@ -73,17 +73,25 @@ pub struct Hit {
     pub version: i64,
 }
 
-/// The one key of a pair of persons (either order), so a pair is recorded once.
-pub fn pair_key(a: PersonId, b: PersonId) -> String {
-    let (low, high) = if a.to_string() <= b.to_string() {
-        (a, b)
-    } else {
-        (b, a)
-    };
+/// The one key of a pair of sides (either order), so a pair is recorded once. A side is a
+/// person as one agency holds them: the same person on two agencies' investigations is a pair
+/// (both work the same target), and a third agency that takes them up makes new pairs.
+pub fn pair_key(a: (PersonId, OrganizationId), b: (PersonId, OrganizationId)) -> String {
+    let (a, b) = (format!("{}/{}", a.0, a.1), format!("{}/{}", b.0, b.1));
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
     format!("{low}|{high}")
 }
 
 impl Hit {
+    /// The key of the hit's pair of sides ([`pair_key`]).
+    pub fn pair_key(&self) -> String {
+        let [a, b] = &self.sides;
+        pair_key(
+            (a.person_id, a.organization_id),
+            (b.person_id, b.organization_id),
+        )
+    }
+
     /// Both agencies know of the overlap: no side holds it back.
     pub fn is_open(&self) -> bool {
         self.sides
@@ -295,9 +303,30 @@ mod tests {
         );
         let e = DoNotDiscloseInput::default().validate().unwrap_err();
         assert_eq!(e.errors[0].field, "do_not_disclose");
+        let side = |p: u128, o: u128| {
+            (
+                PersonId(Uuid::from_u128(p)),
+                OrganizationId(Uuid::from_u128(o)),
+            )
+        };
         assert_eq!(
-            pair_key(PersonId(Uuid::from_u128(2)), PersonId(Uuid::from_u128(1))),
-            pair_key(PersonId(Uuid::from_u128(1)), PersonId(Uuid::from_u128(2)))
+            pair_key(side(2, 7), side(1, 8)),
+            pair_key(side(1, 8), side(2, 7))
+        );
+        // The same person held by two agencies is a pair; a third agency makes another.
+        assert_ne!(
+            pair_key(side(1, 7), side(1, 8)),
+            pair_key(side(1, 7), side(1, 9))
+        );
+        assert_eq!(
+            pair_key(side(1, 8), side(1, 7)),
+            format!(
+                "{}/{}|{}/{}",
+                Uuid::from_u128(1),
+                Uuid::from_u128(7),
+                Uuid::from_u128(1),
+                Uuid::from_u128(8)
+            )
         );
     }
 }

@@ -21,6 +21,22 @@ pub const MIN_RADIUS_M: i64 = 10;
 pub const MAX_RADIUS_M: i64 = 50_000;
 /// The longest time window of one operation: longer work is planned as several windows.
 pub const MAX_WINDOW_HOURS: i64 = 14 * 24;
+/// Classes of window length for the deconfliction prefilter: an operation belongs to the first
+/// class whose longest window (hours) holds its own. The check reads, for each class, only the
+/// operations that started within that class's longest window before the new one starts, so a
+/// few long operations do not make every check read two weeks of short ones.
+pub const WINDOW_CLASSES_HOURS: [i64; 4] = [6, 24, 96, MAX_WINDOW_HOURS];
+
+/// The class of a window (an index into [`WINDOW_CLASSES_HOURS`]); a window longer than the
+/// longest allowed (never valid) falls in the last class.
+pub fn window_class(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> usize {
+    let length = ends_at - starts_at;
+    WINDOW_CLASSES_HOURS
+        .iter()
+        .position(|h| length <= Duration::hours(*h))
+        .unwrap_or(WINDOW_CLASSES_HOURS.len() - 1)
+}
+
 /// Coordinates are kept as integer millionths of a degree (about 11 cm), so the database's
 /// bounding-box prefilter compares integers on both backends.
 pub const E6: f64 = 1_000_000.0;
@@ -83,6 +99,11 @@ impl Operation {
 
     pub fn lat_e6(&self) -> i64 {
         to_e6(self.latitude)
+    }
+
+    /// The class of its window length ([`WINDOW_CLASSES_HOURS`]).
+    pub fn window_class(&self) -> usize {
+        window_class(self.starts_at, self.ends_at)
     }
 
     pub fn lon_e6(&self) -> i64 {
@@ -182,7 +203,8 @@ impl Footprint {
 }
 
 /// The prefilter of a deconfliction check: `lat_e6`, `lon_e6` within the box, `starts_at` in
-/// `(starts_after, starts_before)` and `ends_at > ends_after`.
+/// `(starts_after, starts_before)` and `ends_at > ends_after`; per class of window length, the
+/// start bound tightens to [`SearchBox::starts_after_in`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SearchBox {
     pub lat_min_e6: i64,
@@ -192,6 +214,19 @@ pub struct SearchBox {
     pub starts_after: DateTime<Utc>,
     pub starts_before: DateTime<Utc>,
     pub ends_after: DateTime<Utc>,
+}
+
+impl SearchBox {
+    /// The earliest start (exclusive) an operation of window class `class` may have and still
+    /// share an instant with the checked one: it must end after the checked one starts, and it
+    /// lasts at most the class's longest window.
+    pub fn starts_after_in(&self, class: usize) -> DateTime<Utc> {
+        let hours = WINDOW_CLASSES_HOURS
+            .get(class)
+            .copied()
+            .unwrap_or(MAX_WINDOW_HOURS);
+        self.ends_after - Duration::hours(hours)
+    }
 }
 
 /// Numbers in a JSON body may come as numbers or as text (forms send text).
@@ -586,6 +621,42 @@ mod tests {
             (far.lon_min_e6, far.lon_max_e6),
             (-180_000_001, 180_000_001)
         );
+    }
+
+    #[test]
+    fn every_window_falls_in_a_class_and_every_overlap_passes_its_class_bound() {
+        assert_eq!(window_class(at(6), at(12)), 0);
+        assert_eq!(window_class(at(6), at(13)), 1);
+        assert_eq!(window_class(at(0), at(0) + Duration::hours(96)), 2);
+        assert_eq!(window_class(at(0), at(0) + Duration::hours(97)), 3);
+        assert_eq!(window_class(at(0), at(0) + Duration::days(30)), 3);
+        // Windows of every length near every class's edge, starting before, at and after the
+        // checked one: whenever they share an instant, the start lies inside the class bound.
+        let checked = fp(46.8, -100.7, 100, 10, 14);
+        let bx = checked.search_box();
+        let mut seen = [0usize; 4];
+        for length_m in (1..=MAX_WINDOW_HOURS * 60).step_by(37) {
+            for offset_m in (-(MAX_WINDOW_HOURS * 60) - 60..=5 * 60).step_by(41) {
+                let starts_at = checked.starts_at + Duration::minutes(offset_m);
+                let other = Footprint {
+                    starts_at,
+                    ends_at: starts_at + Duration::minutes(length_m),
+                    ..checked
+                };
+                if checked.overlap(&other).is_none() {
+                    continue;
+                }
+                let class = window_class(other.starts_at, other.ends_at);
+                seen[class] += 1;
+                assert!(
+                    other.starts_at > bx.starts_after_in(class),
+                    "{length_m} {offset_m}"
+                );
+                assert!(other.starts_at < bx.starts_before && other.ends_at > bx.ends_after);
+                assert!(bx.starts_after_in(class) >= bx.starts_after);
+            }
+        }
+        assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
     }
 
     fn input() -> OperationInput {

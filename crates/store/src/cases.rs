@@ -570,6 +570,48 @@ pub async fn case_person_ids(
         .collect()
 }
 
+/// The investigations a person is on (their home case first if it is one, then in the order
+/// they were added): each holding agency checks them in target deconfliction.
+pub async fn investigations_of_person(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    person: PersonId,
+) -> Result<Vec<Case>> {
+    sqlx::query("SELECT c.* FROM case_persons cp JOIN cases c ON c.task_force_id = cp.task_force_id AND c.id = cp.case_id JOIN persons p ON p.task_force_id = cp.task_force_id AND p.id = cp.person_id WHERE cp.task_force_id = $1 AND cp.person_id = $2 AND c.kind = 'investigation' ORDER BY CASE WHEN c.id = p.home_case_id THEN 0 ELSE 1 END, cp.added_at, c.id")
+        .bind(tf.to_string())
+        .bind(person.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok(case_from(row)?.case))
+        .collect()
+}
+
+/// Removes one identifier of a person and answers it; `None` when the person has no such
+/// identifier.
+pub async fn delete_identifier(
+    tx: &mut Tx,
+    tf: TaskForceId,
+    person: PersonId,
+    id: IdentifierId,
+) -> Result<Option<Identifier>> {
+    let found = identifiers(tx.conn(), tf, person)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id);
+    if found.is_some() {
+        sqlx::query(
+            "DELETE FROM person_identifiers WHERE task_force_id = $1 AND person_id = $2 AND id = $3",
+        )
+        .bind(tf.to_string())
+        .bind(person.to_string())
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(found)
+}
+
 /// The people on a case with their parts, and each person's home case.
 pub async fn case_persons(
     conn: &mut AnyConnection,

@@ -97,7 +97,7 @@ impl DatabaseUrl {
         }
     }
 
-    fn connect_url(&self) -> String {
+    pub(crate) fn connect_url(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite://{}?mode=rw", path.display()),
             Self::Postgres { url, .. } => url.clone(),

@@ -29,7 +29,7 @@ pub struct Found {
     pub do_not_disclose: bool,
 }
 
-/// Records pointers (a token already held for the same person and kind is kept as it is).
+/// Records pointers (a token already held for the same person, kind and agency is kept as it is).
 pub async fn insert_pointers(
     tx: &mut Tx,
     tf: TaskForceId,
@@ -38,7 +38,7 @@ pub async fn insert_pointers(
 ) -> Result<()> {
     let now = ts(now);
     for p in pointers {
-        sqlx::query("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_force_id, token, person_id, kind) DO NOTHING")
+        sqlx::query("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_force_id, token, person_id, kind, organization_id) DO NOTHING")
             .bind(tf.to_string())
             .bind(&p.token)
             .bind(p.person_id.to_string())
@@ -53,54 +53,24 @@ pub async fn insert_pointers(
     Ok(())
 }
 
-/// Rows per multi-row statement in [`bulk_insert_pointers`] (8 parameters each, under
-/// SQLite's limit of 32,766 parameters).
-const BULK_ROWS: usize = 1000;
-
-/// FOR BENCHMARKS ONLY: many pointers in few statements (`taskforce linkage
-/// bench-deconfliction --database`). The product writes pointers through
-/// [`insert_pointers`], inside the use case's transaction.
-pub async fn bulk_insert_pointers(
+/// Removes pointers of `person` held for `organization` (an old name or date of birth, a
+/// removed identifier, an agency that no longer holds the person): they stop matching at once.
+pub async fn delete_pointers(
     tx: &mut Tx,
     tf: TaskForceId,
-    pointers: &[Pointer],
-    now: DateTime<Utc>,
+    person: PersonId,
+    organization: OrganizationId,
+    stale: &[(String, MatchKind)],
 ) -> Result<()> {
-    let tf = tf.to_string();
-    let now = ts(now);
-    for chunk in pointers.chunks(BULK_ROWS) {
-        let mut sql = String::from("INSERT INTO deconfliction_pointers (task_force_id, token, person_id, kind, organization_id, case_id, created_by, created_at) VALUES ");
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
-                sql.push_str(", ");
-            }
-            let b = r * 8;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
-        sql.push_str(" ON CONFLICT (task_force_id, token, person_id, kind) DO NOTHING");
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = q
-                .bind(tf.clone())
-                .bind(p.token.clone())
-                .bind(p.person_id.to_string())
-                .bind(p.kind.code())
-                .bind(p.organization_id.to_string())
-                .bind(p.case_id.to_string())
-                .bind(p.created_by.map(|m| m.to_string()))
-                .bind(now.clone());
-        }
-        q.execute(tx.conn()).await?;
+    for (token, kind) in stale {
+        sqlx::query("DELETE FROM deconfliction_pointers WHERE task_force_id = $1 AND token = $2 AND person_id = $3 AND kind = $4 AND organization_id = $5")
+            .bind(tf.to_string())
+            .bind(token)
+            .bind(person.to_string())
+            .bind(kind.code())
+            .bind(organization.to_string())
+            .execute(tx.conn())
+            .await?;
     }
     Ok(())
 }
@@ -126,13 +96,13 @@ fn pointer_from(row: &AnyRow) -> Result<Pointer> {
     })
 }
 
-/// The pointers of one person (what was already checked for them).
+/// The pointers of one person, for every agency that holds them (what was already checked).
 pub async fn pointers_of(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     person: PersonId,
 ) -> Result<Vec<Pointer>> {
-    let rows = sqlx::query("SELECT token, kind, person_id, organization_id, case_id, created_by FROM deconfliction_pointers WHERE task_force_id = $1 AND person_id = $2 ORDER BY token, kind")
+    let rows = sqlx::query("SELECT token, kind, person_id, organization_id, case_id, created_by FROM deconfliction_pointers WHERE task_force_id = $1 AND person_id = $2 ORDER BY organization_id, token, kind")
         .bind(tf.to_string())
         .bind(person.to_string())
         .fetch_all(&mut *conn)
@@ -140,8 +110,19 @@ pub async fn pointers_of(
     rows.iter().map(pointer_from).collect()
 }
 
-/// The check: every pointer of another organization than `except` that holds one of `tokens`.
-/// One index seek per token (the primary key starts with task force and token).
+/// The statement of [`lookup`] for `tokens` tokens ($1 task force, $2 the checking agency, then
+/// the tokens).
+pub fn lookup_sql(tokens: usize) -> String {
+    let list: Vec<String> = (0..tokens).map(|i| format!("${}", i + 3)).collect();
+    format!(
+        "SELECT p.token, p.kind, p.person_id, p.organization_id, p.case_id, p.created_by, COALESCE(t.do_not_disclose, 0) AS do_not_disclose FROM deconfliction_pointers p LEFT JOIN deconfliction_targets t ON t.task_force_id = p.task_force_id AND t.person_id = p.person_id WHERE p.task_force_id = $1 AND p.organization_id <> $2 AND p.token IN ({}) ORDER BY p.token, p.person_id, p.kind",
+        list.join(", ")
+    )
+}
+
+/// The check: every pointer of another organization than `except` that holds one of `tokens`,
+/// with the "do not disclose" flag of its person. One index seek per token (the primary key
+/// starts with task force and token).
 pub async fn lookup(
     conn: &mut AnyConnection,
     tf: TaskForceId,
@@ -151,11 +132,7 @@ pub async fn lookup(
     if tokens.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (0..tokens.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "SELECT p.token, p.kind, p.person_id, p.organization_id, p.case_id, p.created_by, COALESCE(t.do_not_disclose, 0) AS do_not_disclose FROM deconfliction_pointers p LEFT JOIN deconfliction_targets t ON t.task_force_id = p.task_force_id AND t.person_id = p.person_id WHERE p.task_force_id = $1 AND p.organization_id <> $2 AND p.token IN ({}) ORDER BY p.token, p.person_id, p.kind",
-        list.join(", ")
-    );
+    let sql = lookup_sql(tokens.len());
     let mut q = sqlx::query(&sql)
         .bind(tf.to_string())
         .bind(except.to_string());
@@ -171,6 +148,20 @@ pub async fn lookup(
             })
         })
         .collect()
+}
+
+/// Benchmarks only: the database's plan for [`lookup`] of `tokens`.
+pub async fn explain_lookup(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    tf: TaskForceId,
+    tokens: &[String],
+    except: OrganizationId,
+) -> Result<Vec<String>> {
+    use crate::bench::Param;
+    let mut params = vec![Param::Text(tf.to_string()), Param::Text(except.to_string())];
+    params.extend(tokens.iter().map(|t| Param::Text(t.clone())));
+    crate::bench::explain(conn, backend, &lookup_sql(tokens.len()), &params).await
 }
 
 /// Whether the owning agency marked `person` "do not disclose".
@@ -263,21 +254,40 @@ fn hit_from(row: &AnyRow) -> Result<Hit> {
     })
 }
 
-/// Whether a hit between these two persons is already recorded.
+/// Whether a hit between these two sides (person and agency, [`pair_key`]) is already recorded.
 pub async fn pair_recorded(
     conn: &mut AnyConnection,
     tf: TaskForceId,
-    a: PersonId,
-    b: PersonId,
+    pair_key: &str,
 ) -> Result<bool> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM deconfliction_hits WHERE task_force_id = $1 AND pair_key = $2",
     )
     .bind(tf.to_string())
-    .bind(pair_key(a, b))
+    .bind(pair_key)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.int("n")? > 0)
+}
+
+/// The hits `person` is a side of, as held by `organization` (whether those already told the
+/// other agency is the caller's to read).
+pub async fn hits_of_side(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    person: PersonId,
+    organization: OrganizationId,
+) -> Result<Vec<Hit>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM deconfliction_hits WHERE task_force_id = $1 AND ((a_person_id = $2 AND a_organization_id = $3) OR (b_person_id = $2 AND b_organization_id = $3)) ORDER BY created_at, id",
+        columns()
+    ))
+    .bind(tf.to_string())
+    .bind(person.to_string())
+    .bind(organization.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(hit_from).collect()
 }
 
 pub async fn insert_hit(tx: &mut Tx, hit: &Hit) -> Result<()> {
@@ -307,7 +317,7 @@ pub async fn insert_hit(tx: &mut Tx, hit: &Hit) -> Result<()> {
     }
     q.bind(ts(hit.created_at))
         .bind(hit.version)
-        .bind(pair_key(hit.sides[0].person_id, hit.sides[1].person_id))
+        .bind(hit.pair_key())
         .execute(tx.conn())
         .await?;
     Ok(())

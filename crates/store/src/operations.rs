@@ -1,17 +1,23 @@
 //! Planned operations and their conflicts (C5, event deconfliction).
 //!
 //! The deconfliction check's prefilter is [`candidates`]: other agencies' operations, not
-//! exempted, whose start falls in the window of starts that can share an instant with the new
-//! operation (no operation is longer than `MAX_WINDOW_HOURS`) and whose centre lies in the
-//! bounding box of every point within reach — all on the columns of `operations_window`, so
-//! the database reads a narrow slice of the index. The app runs the exact test on what it gets.
+//! exempted, whose centre lies in the bounding box of every point within reach and whose start
+//! falls in the window of starts that can share an instant with the new operation — per class
+//! of window length (`WINDOW_CLASSES_HOURS`), so that the few long operations do not widen the
+//! window of the many short ones. Each class is one range of the `operations_check` index
+//! (task force, class, start in whole seconds, then latitude, longitude and end, all integers),
+//! and only the columns of the exact test are read. The app runs the exact test on what it gets
+//! and reads the whole record ([`get_many`], with the agency's and commander's names) of the
+//! few that pass.
 
+use crate::bench::Param;
 use crate::structure::check_updated;
 use crate::values::{opt_ts, ts, RowExt};
 use crate::{Backend, Result, Tx};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use std::sync::LazyLock;
 use taskforce_domain::operations::*;
 use taskforce_domain::*;
 
@@ -61,7 +67,7 @@ pub async fn insert(tx: &mut Tx, op: &Operation) -> Result<()> {
 }
 
 async fn insert_on(conn: &mut AnyConnection, op: &Operation) -> Result<()> {
-    sqlx::query("INSERT INTO operations (id, task_force_id, agency_id, kind, title, place, lat_e6, lon_e6, radius_m, starts_at, ends_at, commander_id, contact_phone, planned_by, exempt_at, exempt_by, exemption_reason, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)")
+    sqlx::query("INSERT INTO operations (id, task_force_id, agency_id, kind, title, place, lat_e6, lon_e6, radius_m, starts_at, ends_at, commander_id, contact_phone, planned_by, exempt_at, exempt_by, exemption_reason, created_at, version, starts_s, ends_s, window_class) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)")
         .bind(op.id.to_string())
         .bind(op.task_force_id.to_string())
         .bind(op.agency_id.to_string())
@@ -81,6 +87,9 @@ async fn insert_on(conn: &mut AnyConnection, op: &Operation) -> Result<()> {
         .bind(&op.exemption_reason)
         .bind(ts(op.created_at))
         .bind(op.version)
+        .bind(op.starts_at.timestamp())
+        .bind(op.ends_at.timestamp())
+        .bind(op.window_class() as i64)
         .execute(conn)
         .await?;
     Ok(())
@@ -89,15 +98,15 @@ async fn insert_on(conn: &mut AnyConnection, op: &Operation) -> Result<()> {
 /// Benchmarks only: many operations in one transaction, in multi-row statements.
 pub async fn insert_many(tx: &mut Tx, ops: &[Operation]) -> Result<()> {
     for chunk in ops.chunks(200) {
-        let mut sql = String::from("INSERT INTO operations (id, task_force_id, agency_id, kind, title, place, lat_e6, lon_e6, radius_m, starts_at, ends_at, commander_id, contact_phone, planned_by, exemption_reason, created_at, version) VALUES ");
+        let mut sql = String::from("INSERT INTO operations (id, task_force_id, agency_id, kind, title, place, lat_e6, lon_e6, radius_m, starts_at, ends_at, commander_id, contact_phone, planned_by, exemption_reason, created_at, starts_s, ends_s, window_class, version) VALUES ");
         for (i, _) in chunk.iter().enumerate() {
-            let b = i * 16;
+            let b = i * 19;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push('(');
             sql.push_str(
-                &(1..=16)
+                &(1..=19)
                     .map(|k| format!("${}", b + k))
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -122,7 +131,10 @@ pub async fn insert_many(tx: &mut Tx, ops: &[Operation]) -> Result<()> {
                 .bind(op.contact_phone.clone())
                 .bind(op.planned_by.to_string())
                 .bind(op.exemption_reason.clone())
-                .bind(ts(op.created_at));
+                .bind(ts(op.created_at))
+                .bind(op.starts_at.timestamp())
+                .bind(op.ends_at.timestamp())
+                .bind(op.window_class() as i64);
         }
         q.execute(tx.conn()).await?;
     }
@@ -162,28 +174,141 @@ pub async fn of_agency(
     rows.iter().map(from_row).collect()
 }
 
-/// The deconfliction prefilter: other agencies' operations, not exempted, that may overlap.
+/// What the prefilter reads of an operation: what the exact test needs, and who holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub id: OperationId,
+    pub agency_id: OrganizationId,
+    pub footprint: Footprint,
+}
+
+/// Seconds of slack around the prefilter's bounds. The seconds columns were filled from the
+/// RFC 3339 text (SQLite's `strftime('%s')` rounds to the nearest second); with the slack a
+/// rounded value can only let a row through to the exact test, never keep one out.
+const SLACK_S: i64 = 2;
+
+/// One range of `operations_check` per class of window length; `$2 + class` is the class's
+/// earliest start.
+static CANDIDATES: LazyLock<String> = LazyLock::new(|| {
+    let n = WINDOW_CLASSES_HOURS.len();
+    let p = |k: usize| format!("${}", n + 1 + k);
+    (0..n)
+        .map(|class| {
+            format!(
+                "SELECT id, agency_id, lat_e6, lon_e6, radius_m, starts_at, ends_at FROM operations WHERE task_force_id = $1 AND window_class = {class} AND starts_s > ${} AND starts_s < {} AND lat_e6 BETWEEN {} AND {} AND lon_e6 BETWEEN {} AND {} AND ends_s > {} AND exempt_at IS NULL AND agency_id <> {}",
+                class + 2,
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+});
+
+/// The parameters of [`CANDIDATES`], in order.
+fn candidate_params(tf: TaskForceId, agency: OrganizationId, b: &SearchBox) -> Vec<Param> {
+    let mut params = vec![Param::Text(tf.to_string())];
+    for class in 0..WINDOW_CLASSES_HOURS.len() {
+        params.push(Param::Int(b.starts_after_in(class).timestamp() - SLACK_S));
+    }
+    params.extend([
+        Param::Int(b.starts_before.timestamp() + 1 + SLACK_S),
+        Param::Int(b.lat_min_e6),
+        Param::Int(b.lat_max_e6),
+        Param::Int(b.lon_min_e6),
+        Param::Int(b.lon_max_e6),
+        Param::Int(b.ends_after.timestamp() - SLACK_S),
+        Param::Text(agency.to_string()),
+    ]);
+    params
+}
+
+/// The deconfliction prefilter: other agencies' operations, not exempted, that may overlap
+/// (a superset of those that do; the caller runs the exact test).
 pub async fn candidates(
     conn: &mut AnyConnection,
     tf: TaskForceId,
     agency: OrganizationId,
     b: &SearchBox,
+) -> Result<Vec<Candidate>> {
+    fetch_candidates(conn, &candidate_params(tf, agency, b)).await
+}
+
+async fn fetch_candidates(conn: &mut AnyConnection, params: &[Param]) -> Result<Vec<Candidate>> {
+    let mut q = sqlx::query(CANDIDATES.as_str());
+    for p in params {
+        q = match p {
+            Param::Text(t) => q.bind(t.as_str()),
+            Param::Int(n) => q.bind(*n),
+        };
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Candidate {
+                id: OperationId(row.uuid("id")?),
+                agency_id: OrganizationId(row.uuid("agency_id")?),
+                footprint: Footprint {
+                    latitude: from_e6(row.int("lat_e6")?),
+                    longitude: from_e6(row.int("lon_e6")?),
+                    radius_m: row.int("radius_m")?,
+                    starts_at: row.time("starts_at")?,
+                    ends_at: row.time("ends_at")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Benchmarks only (the baseline the box and the classes save): the same statement on the same
+/// index, every class bounded by the longest window and the box opened to the whole globe, as
+/// the prefilter was before it read per class.
+pub async fn candidates_without_box(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    agency: OrganizationId,
+    b: &SearchBox,
+) -> Result<Vec<Candidate>> {
+    let mut params = candidate_params(tf, agency, b);
+    let widest = b.starts_after.timestamp() - SLACK_S;
+    // $1 task force, then each class's earliest start, the latest start, the box.
+    let n = WINDOW_CLASSES_HOURS.len();
+    for (i, p) in params.iter_mut().enumerate() {
+        if (1..=n).contains(&i) {
+            *p = Param::Int(widest);
+        } else if i == n + 2 || i == n + 4 {
+            *p = Param::Int(-180_000_001);
+        } else if i == n + 3 || i == n + 5 {
+            *p = Param::Int(180_000_001);
+        }
+    }
+    fetch_candidates(conn, &params).await
+}
+
+/// Whole records of the given operations (those that passed the exact test).
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    tf: TaskForceId,
+    ids: &[OperationId],
 ) -> Result<Vec<Operation>> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE o.task_force_id = $1 AND o.starts_at > $2 AND o.starts_at < $3 AND o.lat_e6 BETWEEN $4 AND $5 AND o.lon_e6 BETWEEN $6 AND $7 AND o.ends_at > $8 AND o.exempt_at IS NULL AND o.agency_id <> $9"
-    ))
-    .bind(tf.to_string())
-    .bind(ts(b.starts_after))
-    .bind(ts(b.starts_before))
-    .bind(b.lat_min_e6)
-    .bind(b.lat_max_e6)
-    .bind(b.lon_min_e6)
-    .bind(b.lon_max_e6)
-    .bind(ts(b.ends_after))
-    .bind(agency.to_string())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "{SELECT} WHERE o.task_force_id = $1 AND o.id IN ({})",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(tf.to_string());
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    q.fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
 /// Records a commander's exemption.
@@ -337,6 +462,26 @@ pub async fn acknowledge(
         id.0,
     )
     .await
+}
+
+/// Benchmarks only: the database's plan for the prefilter of a check of `b`.
+pub async fn explain_candidates(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    tf: TaskForceId,
+    agency: OrganizationId,
+    b: &SearchBox,
+) -> Result<Vec<String>> {
+    crate::bench::explain(conn, backend, &CANDIDATES, &candidate_params(tf, agency, b)).await
+}
+
+/// Benchmarks only: how many operations the task force holds (a reused database is checked).
+pub async fn count_in(conn: &mut AnyConnection, tf: TaskForceId) -> Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM operations WHERE task_force_id = $1")
+        .bind(tf.to_string())
+        .fetch_one(conn)
+        .await?
+        .int("n")
 }
 
 /// Benchmarks only: fresh planner statistics for the operations table after a bulk load.

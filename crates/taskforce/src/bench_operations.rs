@@ -1,16 +1,21 @@
 //! `taskforce bench operations`: event deconfliction against many planned operations kept in
 //! the database, as the product checks them (several `serve` instances share one database, so
-//! the check reads it): the prefilter in SQL (`store::operations::candidates`: a window of start
-//! times and a bounding box, on the `operations_window` index), then the exact great-circle
-//! and time-window test in Rust. Printed beside it, measured in the same run on the same
-//! operations: the in-memory R-tree of `taskforce-linkage` (`events.rs`), and a check that
-//! reads every operation of the window with no bounding box (the baseline the box saves).
+//! the check reads it). The timed path is the planning transaction's: begin, the task force's
+//! check lock (`store::operations::lock_for_check`), then `App::deconflict` — the prefilter in
+//! SQL (`store::operations::candidates`: a bounding box and, per class of window length, a
+//! window of start times, on the `operations_check` index), the exact great-circle and
+//! time-window test in Rust, and the whole records of the operations that pass — then roll
+//! back. Printed beside it, measured in the same run on the same operations: the in-memory
+//! R-tree of `taskforce-linkage` (`events.rs`), which must find the same conflicts, and the
+//! baseline the box and the classes save: the same statement on the same index, with every
+//! class read over the longest window (14 days of starts) and no box. `--reuse` measures a database a previous run
+//! loaded (the operations are generated again from the same seed for the R-tree).
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration as Span, Utc};
 use clap::Args;
 use std::time::{Duration, Instant};
-use taskforce_app::{demo, Actor};
+use taskforce_app::{demo, Actor, App};
 use taskforce_domain::operations::{Footprint, Operation, OperationKind};
 use taskforce_domain::structure::Role;
 use taskforce_domain::*;
@@ -29,6 +34,9 @@ pub(crate) struct OperationsArgs {
     /// Deconfliction checks to time.
     #[arg(long, default_value_t = 1_000)]
     queries: usize,
+    /// Measure a database an earlier run loaded with the same --operations, without loading.
+    #[arg(long)]
+    reuse: bool,
 }
 
 /// A small deterministic generator (xorshift), so each run loads the same operations.
@@ -80,9 +88,9 @@ fn percentile(samples: &[Duration], p: f64) -> f64 {
     sorted[rank - 1].as_secs_f64() * 1000.0
 }
 
-fn line(name: &str, samples: &[Duration], found: usize) {
+fn line(name: &str, samples: &[Duration], found: usize, what: &str) {
     println!(
-        "  {name:<52} p50 {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   ({:.2} conflicts a check)",
+        "  {name:<58} p50 {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   ({:.2} {what} a check)",
         percentile(samples, 0.50),
         percentile(samples, 0.99),
         percentile(samples, 1.0),
@@ -111,13 +119,17 @@ async fn measure(args: &OperationsArgs, database: &str) -> Result<()> {
     let store = Store::open(&url, taskforce_store::Create::IfMissing).await?;
     store.migrate().await?;
     let app = demo::demo_app(store.clone());
-    if demo::existing_demo(&app).await?.is_some() {
-        bail!(
-            "{} is not empty: give the benchmark an empty database",
+    let reusing = match demo::existing_demo(&app).await? {
+        None => {
+            demo::seed_network(&app).await?;
+            false
+        }
+        Some(true) if args.reuse => true,
+        _ => bail!(
+            "{} is not empty: give the benchmark an empty database, or --reuse one it loaded",
             url.redacted()
-        );
-    }
-    demo::seed_network(&app).await?;
+        ),
+    };
     let system = Actor::System("bench");
     let tf = app
         .task_forces(&system)
@@ -152,49 +164,62 @@ async fn measure(args: &OperationsArgs, database: &str) -> Result<()> {
         .collect();
     let epoch = demo::demo_epoch();
     let loaded = plans(&mut rng, &towns, epoch, args.operations);
-    let started = Instant::now();
-    let mut batch = Vec::with_capacity(10_000);
-    for (i, p) in loaded.iter().enumerate() {
-        let (agency, commander) = agencies[i % agencies.len()];
-        batch.push(Operation {
-            id: OperationId(uuid::Uuid::now_v7()),
-            task_force_id: tf.id,
-            agency_id: agency,
-            agency_name: String::new(),
-            kind: OperationKind::ALL[i % OperationKind::ALL.len()],
-            title: format!("Bench operation {i}"),
-            place: String::new(),
-            latitude: p.lat,
-            longitude: p.lon,
-            radius_m: p.radius_m,
-            starts_at: p.starts_at,
-            ends_at: p.ends_at,
-            commander_id: commander,
-            commander_name: String::new(),
-            contact_phone: "555-0100".into(),
-            planned_by: commander,
-            exempt_at: None,
-            exempt_by: None,
-            exemption_reason: String::new(),
-            created_at: epoch,
-            version: 1,
-        });
-        if batch.len() == 10_000 || i + 1 == loaded.len() {
-            let mut tx = store.begin().await?;
-            taskforce_store::operations::insert_many(&mut tx, &batch).await?;
-            tx.commit().await?;
-            batch.clear();
-        }
-    }
-    println!(
-        "  loaded {} operations of {} agencies in {:.1} s",
-        loaded.len(),
-        agencies.len(),
-        started.elapsed().as_secs_f64()
-    );
     let mut conn = store.conn().await?;
-    sqlx_analyze(&mut conn).await?;
+    let held = taskforce_store::operations::count_in(&mut conn, tf.id).await?;
     drop(conn);
+    if reusing {
+        if held != i64::try_from(args.operations)? {
+            bail!(
+                "{} holds {held} operations, not --operations {}: give the benchmark an empty database",
+                url.redacted(),
+                args.operations
+            );
+        }
+        println!("  reusing {held} operations loaded by an earlier run");
+    } else {
+        let started = Instant::now();
+        let mut batch = Vec::with_capacity(10_000);
+        for (i, p) in loaded.iter().enumerate() {
+            let (agency, commander) = agencies[i % agencies.len()];
+            batch.push(Operation {
+                id: OperationId(uuid::Uuid::now_v7()),
+                task_force_id: tf.id,
+                agency_id: agency,
+                agency_name: String::new(),
+                kind: OperationKind::ALL[i % OperationKind::ALL.len()],
+                title: format!("Bench operation {i}"),
+                place: String::new(),
+                latitude: p.lat,
+                longitude: p.lon,
+                radius_m: p.radius_m,
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                commander_id: commander,
+                commander_name: String::new(),
+                contact_phone: "555-0100".into(),
+                planned_by: commander,
+                exempt_at: None,
+                exempt_by: None,
+                exemption_reason: String::new(),
+                created_at: epoch,
+                version: 1,
+            });
+            if batch.len() == 10_000 || i + 1 == loaded.len() {
+                let mut tx = store.begin().await?;
+                taskforce_store::operations::insert_many(&mut tx, &batch).await?;
+                tx.commit().await?;
+                batch.clear();
+            }
+        }
+        println!(
+            "  loaded {} operations of {} agencies in {:.1} s",
+            loaded.len(),
+            agencies.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let mut conn = store.conn().await?;
+        taskforce_store::operations::analyze(&mut conn).await?;
+    }
 
     let queries = plans(&mut rng, &towns, epoch, args.queries);
     let footprint = |q: &Plan| Footprint {
@@ -204,63 +229,99 @@ async fn measure(args: &OperationsArgs, database: &str) -> Result<()> {
         starts_at: q.starts_at,
         ends_at: q.ends_at,
     };
-    // The product's check: SQL prefilter, exact test in Rust. Agency: the first one's view.
+    // The product's check, as planning runs it. Agency: the first one's view.
     let me = agencies[0].0;
-    let mut conn = store.conn().await?;
+    if let Some(q) = queries.first() {
+        let mut conn = store.conn().await?;
+        println!("  plan of the prefilter (one check):");
+        for line in taskforce_store::operations::explain_candidates(
+            &mut conn,
+            store.backend(),
+            tf.id,
+            me,
+            &footprint(q).search_box(),
+        )
+        .await?
+        {
+            println!("    {line}");
+        }
+    }
+    // Warm the connections and their statement caches, as a running server's would be.
+    for q in queries.iter().take(50) {
+        let mut tx = store.begin().await?;
+        taskforce_store::operations::lock_for_check(&mut tx, tf.id).await?;
+        App::deconflict(tx.conn(), tf.id, me, &footprint(q)).await?;
+        tx.rollback().await?;
+    }
     let mut times = Vec::with_capacity(queries.len());
     let mut found = 0usize;
-    let mut prefiltered = 0usize;
     let mut answers = Vec::with_capacity(queries.len());
     for q in &queries {
         let f = footprint(q);
         let t0 = Instant::now();
-        let rows =
-            taskforce_store::operations::candidates(&mut conn, tf.id, me, &f.search_box()).await?;
-        let hits: Vec<OperationId> = rows
-            .iter()
-            .filter(|o| o.footprint().overlap(&f).is_some())
-            .map(|o| o.id)
-            .collect();
+        let mut tx = store.begin().await?;
+        taskforce_store::operations::lock_for_check(&mut tx, tf.id).await?;
+        let conflicts = App::deconflict(tx.conn(), tf.id, me, &f).await?;
+        tx.rollback().await?;
         times.push(t0.elapsed());
-        prefiltered += rows.len();
-        found += hits.len();
-        answers.push(hits.len());
+        found += conflicts.len();
+        answers.push(conflicts.len());
     }
-    println!(
-        "  (the box and window let through {:.1} rows a check)",
-        prefiltered as f64 / queries.len().max(1) as f64
-    );
     line(
-        "check one operation: SQL box + window, exact in Rust",
+        "check one operation (the planning transaction's path)",
         &times,
         found,
+        "conflicts",
     );
-
-    // Baseline: the same window of start times, no bounding box.
-    let mut wide = Vec::with_capacity(queries.len().min(200));
-    let mut wide_found = 0;
-    for q in queries.iter().take(200) {
-        let f = footprint(q);
-        let mut b = f.search_box();
-        b.lat_min_e6 = -90_000_001;
-        b.lat_max_e6 = 90_000_001;
-        b.lon_min_e6 = -180_000_001;
-        b.lon_max_e6 = 180_000_001;
+    // What the prefilter alone lets through, and costs.
+    let mut conn = store.conn().await?;
+    let mut prefilter = Vec::with_capacity(queries.len());
+    let mut prefiltered = 0usize;
+    for q in &queries {
+        let b = footprint(q).search_box();
         let t0 = Instant::now();
         let rows = taskforce_store::operations::candidates(&mut conn, tf.id, me, &b).await?;
-        wide_found += rows
-            .iter()
-            .filter(|o| o.footprint().overlap(&f).is_some())
-            .count();
-        wide.push(t0.elapsed());
+        prefilter.push(t0.elapsed());
+        prefiltered += rows.len();
     }
     line(
-        "baseline: SQL window only, no box (200 checks)",
+        "  of which the SQL prefilter alone",
+        &prefilter,
+        prefiltered,
+        "rows",
+    );
+
+    // Baseline: the same statement and index, every class read over the longest window (14
+    // days of starts) and no box: what the box and the classes save.
+    let mut wide = Vec::with_capacity(queries.len().min(200));
+    let mut wide_found = 0;
+    for (q, expected) in queries.iter().zip(&answers).take(200) {
+        let f = footprint(q);
+        let t0 = Instant::now();
+        let rows = taskforce_store::operations::candidates_without_box(
+            &mut conn,
+            tf.id,
+            me,
+            &f.search_box(),
+        )
+        .await?;
+        let hits = rows
+            .iter()
+            .filter(|o| o.footprint.overlap(&f).is_some())
+            .count();
+        wide.push(t0.elapsed());
+        if hits != *expected {
+            bail!("the check and the baseline disagreed: {expected} conflicts against {hits}");
+        }
+        wide_found += hits;
+    }
+    line(
+        "baseline: same index, 14 days of starts, no box (200 checks)",
         &wide,
         wide_found,
+        "conflicts",
     );
     drop(conn);
-
     // The in-memory R-tree over the same operations (other agencies' only, as the SQL asks).
     let secs = |t: DateTime<Utc>| t.timestamp();
     let index = EventIndex::new(
@@ -305,6 +366,7 @@ async fn measure(args: &OperationsArgs, database: &str) -> Result<()> {
         "in-memory R-tree (taskforce-linkage events.rs)",
         &tree,
         tree_found,
+        "conflicts",
     );
     if disagreements > 0 {
         bail!("the database check and the R-tree disagreed on {disagreements} checks");
@@ -313,11 +375,5 @@ async fn measure(args: &OperationsArgs, database: &str) -> Result<()> {
         "  the database check and the R-tree agreed on all {} checks",
         queries.len()
     );
-    Ok(())
-}
-
-/// Fresh planner statistics after the bulk load (autovacuum may not have run yet).
-async fn sqlx_analyze(conn: &mut taskforce_store::Connection) -> Result<()> {
-    taskforce_store::operations::analyze(conn).await?;
     Ok(())
 }

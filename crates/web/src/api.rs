@@ -404,6 +404,7 @@ section!(
         crate::api_cases::add_charge,
         crate::api_cases::person,
         crate::api_cases::add_identifier,
+        crate::api_cases::remove_identifier,
         crate::api_cases::search,
         crate::api_sharing::consents,
         crate::api_sharing::record_consent,

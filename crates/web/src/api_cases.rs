@@ -8,8 +8,10 @@ use crate::error::{ApiError, Ids};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use taskforce_app::cases::SearchQuery;
@@ -30,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{id}/charges", post(add_charge))
         .route("/api/v1/persons/{id}", get(person))
         .route("/api/v1/persons/{id}/identifiers", post(add_identifier))
+        .route(
+            "/api/v1/persons/{id}/identifiers/{identifier}",
+            delete(remove_identifier),
+        )
         .route("/api/v1/search", get(search))
 }
 
@@ -272,6 +278,21 @@ pub async fn add_identifier(
         format!("/api/v1/persons/{id}"),
         Json(identifier),
     ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/persons/{id}/identifiers/{identifier}", tag = "cases",
+    params(("id" = String, Path, description = "Person id"), ("identifier" = String, Path, description = "Identifier id")),
+    responses((status = 204, description = "Removed: the value no longer matches in search or deconfliction"),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_identifier(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    Ids((id, identifier), _): Ids<(PersonId, IdentifierId), ApiError>,
+) -> Result<Response, ApiError> {
+    s.app
+        .remove_identifier(&caller.actor, tf(&caller), id, identifier)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

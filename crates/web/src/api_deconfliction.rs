@@ -85,6 +85,9 @@ pub struct Target {
     pub do_not_disclose: bool,
     /// Keyed tokens the index holds for the person (never their values).
     pub tokens: usize,
+    /// For the person's holding agency: hits on them already disclosed to another agency
+    /// (marking them "do not disclose" holds new hits only).
+    pub already_disclosed: Option<usize>,
 }
 
 impl From<TargetView> for Target {
@@ -94,6 +97,7 @@ impl From<TargetView> for Target {
             checked: t.checked,
             do_not_disclose: t.do_not_disclose,
             tokens: t.tokens,
+            already_disclosed: t.already_disclosed,
         }
     }
 }

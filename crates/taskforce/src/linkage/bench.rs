@@ -25,9 +25,13 @@ pub(crate) struct BenchArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Also measure the in-product check on this database's pointer table (an empty database,
-    /// or one a previous run loaded): `sqlite:///tmp/deconfliction.db`, `postgres://…`.
+    /// loaded by this run; with --reuse, one a previous run loaded):
+    /// `sqlite://target/bench/deconfliction.db`, `postgres://…/taskforce_bench_deconfliction`.
     #[arg(long)]
     database: Vec<String>,
+    /// Measure the pointers an earlier run loaded into each --database, without loading.
+    #[arg(long)]
+    reuse: bool,
 }
 
 pub(super) struct Rng(pub(super) u64);
@@ -171,8 +175,15 @@ pub(crate) async fn run(args: BenchArgs) -> Result<ExitCode> {
     drop(plain_values);
     drop(index);
     for database in &args.database {
-        super::bench_store::measure(database, &key, args.identifiers, args.queries, args.seed)
-            .await?;
+        super::bench_store::measure(
+            database,
+            &key,
+            args.identifiers,
+            args.queries,
+            args.seed,
+            args.reuse,
+        )
+        .await?;
     }
 
     println!("Event deconfliction: planned operations (R-tree over space and time)");

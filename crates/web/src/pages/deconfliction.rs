@@ -86,6 +86,8 @@ struct TargetPage {
     checked: bool,
     tokens: usize,
     do_not_disclose: bool,
+    /// Hits on the person already told to another agency (0 for readers outside its holder).
+    already_disclosed: usize,
     may_update: bool,
 }
 
@@ -202,6 +204,7 @@ async fn target_page(
         checked: t.checked,
         tokens: t.tokens,
         do_not_disclose: t.do_not_disclose,
+        already_disclosed: t.already_disclosed.unwrap_or(0),
         may_update: t.may_update,
     }))
 }

@@ -699,3 +699,508 @@ async fn names_are_matched_on_keyed_tokens_and_victim_service_records_never_ente
         "only the Fargo hit"
     );
 }
+
+/// The keyed tokens the index holds for a person, for each agency.
+async fn pointers(site: &Site, person: PersonId) -> Vec<taskforce_store::deconfliction::Pointer> {
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let mut conn = site.app.store().conn().await.expect("conn");
+    taskforce_store::deconfliction::pointers_of(&mut conn, tf, person)
+        .await
+        .expect("pointers")
+}
+
+fn denied(entries: &[taskforce_domain::audit::StoredAuditEntry], action: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| {
+            e.record.action == action
+                && e.record.outcome == taskforce_domain::audit::Outcome::Denied
+        })
+        .map(|e| e.record.detail.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_changed_name_or_a_removed_identifier_stops_matching_at_once() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+    let (_, bci_person) = target(
+        &site,
+        &bci_actor,
+        "Operation Bluestem",
+        "Maribel",
+        "Quintanilla",
+        "1987-06-21",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Phone,
+        "701-555-0177",
+    )
+    .await;
+    assert_eq!(
+        pointers(&site, bci_person.id).await.len(),
+        3,
+        "name twice, phone"
+    );
+
+    // BCI learns the name was an alias of someone else: the record now says who it is.
+    let corrected = site
+        .app
+        .update_person(
+            &bci_actor,
+            tf,
+            bci_person.id,
+            bci_person.version,
+            PersonInput {
+                given_name: "Marisol".into(),
+                family_name: "Quintero".into(),
+                date_of_birth: "1987-06-21".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("corrected");
+    assert_eq!(
+        pointers(&site, bci_person.id).await.len(),
+        3,
+        "the old name's tokens are replaced, not added to"
+    );
+    // The phone was entered in error: removed through the API (another agency may not).
+    let phone = site
+        .app
+        .person_view(&bci_actor, tf, bci_person.id)
+        .await
+        .expect("the person")
+        .identifiers
+        .into_iter()
+        .find(|i| i.kind == IdentifierKind::Phone)
+        .expect("the phone");
+    let path = format!("/api/v1/persons/{}/identifiers/{}", bci_person.id, phone.id);
+    let fargo_token = site
+        .token_for(
+            &fargo.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    let head = site.audit_head().await;
+    site.api_as(&fargo_token, Method::DELETE, &path, None, &[])
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    assert_eq!(
+        denied(&site.audit_after(head).await, "person.update").len(),
+        1
+    );
+    assert_eq!(
+        pointers(&site, bci_person.id).await.len(),
+        3,
+        "nothing changed"
+    );
+    let bci_token = site
+        .token_for(
+            &bci.investigator.email,
+            taskforce_domain::identity::TokenScope::Write,
+        )
+        .await;
+    let head = site.audit_head().await;
+    site.api_as(&bci_token, Method::DELETE, &path, None, &[])
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    let removed: Vec<String> = site
+        .audit_after(head)
+        .await
+        .iter()
+        .filter(|e| e.record.action == "person.update")
+        .map(|e| e.record.detail.clone())
+        .collect();
+    assert_eq!(removed, ["identifier phone removed"]);
+    site.api_as(&bci_token, Method::DELETE, &path, None, &[])
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    let left = pointers(&site, bci_person.id).await;
+    assert_eq!(left.len(), 2, "the phone's token is gone: {left:?}");
+    assert!(left
+        .iter()
+        .all(|p| p.kind != taskforce_domain::deconfliction::MatchKind::Phone));
+
+    // Fargo enters the old name and the removed phone: nothing matches any more.
+    let (_, fargo_person) = target(
+        &site,
+        &fargo_actor,
+        "Northgate",
+        "Maribel",
+        "Quintanilla",
+        "1987-06-21",
+    )
+    .await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Phone,
+        "(701) 555-0177",
+    )
+    .await;
+    assert!(alerts(&site, &fargo.investigator).await.is_empty());
+    assert!(alerts(&site, &bci.investigator).await.is_empty());
+    // The record as it stands now still matches.
+    target(
+        &site,
+        &fargo_actor,
+        "Northgate two",
+        "Marisol",
+        "Quintero",
+        "1987-06-21",
+    )
+    .await;
+    let told = alerts(&site, &bci.investigator).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("Matched on: name and date of birth."),
+        "{told:?}"
+    );
+    let _ = corrected;
+}
+
+#[tokio::test]
+async fn adding_an_existing_person_to_an_investigation_runs_the_same_check() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let fbi = agency(&site, FBI).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+    let fbi_actor = actor(&site, &fbi.investigator).await;
+    let (bci_case, person) = target(
+        &site,
+        &bci_actor,
+        "Operation Coneflower",
+        "Teodor",
+        "Vasilescu",
+        "1969-09-09",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        person.id,
+        IdentifierKind::Email,
+        "tv@example.net",
+    )
+    .await;
+    // BCI's supervisor puts Fargo on the case's team, so Fargo may read the person.
+    site.app
+        .grant_team(
+            &actor(&site, &bci.supervisor).await,
+            tf,
+            bci_case.id,
+            TeamGrantInput {
+                organization_id: Some(fargo.investigator.memberships[0].organization_id),
+                member_id: None,
+                until: None,
+            },
+        )
+        .await
+        .expect("a team grant");
+    let fargo_case = site
+        .app
+        .create_case(
+            &fargo_actor,
+            tf,
+            CaseInput {
+                title: "Fargo's own investigation".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("an investigation");
+    let fbi_case = site
+        .app
+        .create_case(
+            &fbi_actor,
+            tf,
+            CaseInput {
+                title: "FBI's own investigation".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("an investigation");
+
+    // The FBI may not read BCI's target, so may not add them: refused, nothing indexed.
+    let fbi_session = Caller::Session(site.sign_in_as(&fbi.investigator.email).await);
+    let person_id = person.id.to_string();
+    let form = [("role", "suspect"), ("person_id", person_id.as_str())];
+    site.post_form_as(
+        &fbi_session,
+        &format!("/cases/{}/add/existing-person", fbi_case.id),
+        &form,
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    let fbi_org = fbi.investigator.memberships[0].organization_id;
+    assert!(pointers(&site, person.id)
+        .await
+        .iter()
+        .all(|p| p.organization_id != fbi_org));
+    assert!(alerts(&site, &fbi.investigator).await.is_empty());
+
+    // Fargo adds them to its own investigation, through the page: both agencies are told, as
+    // when a new person matches.
+    let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
+    let head = site.audit_head().await;
+    site.post_form_as(
+        &fargo_session,
+        &format!("/cases/{}/add/existing-person", fargo_case.id),
+        &form,
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let fargo_org = fargo.investigator.memberships[0].organization_id;
+    let held = pointers(&site, person.id).await;
+    assert_eq!(
+        held.iter()
+            .filter(|p| p.organization_id == fargo_org)
+            .count(),
+        3,
+        "Fargo's pointers: name twice, e-mail"
+    );
+    assert!(held
+        .iter()
+        .filter(|p| p.organization_id == fargo_org)
+        .all(|p| p.case_id == fargo_case.id));
+    for (member, other) in [
+        (&bci.investigator, contact_line(&fargo.investigator, FARGO)),
+        (&fargo.investigator, contact_line(&bci.investigator, BCI)),
+    ] {
+        let got = alerts(&site, member).await;
+        assert_eq!(got.len(), 1, "{} is alerted once: {got:?}", member.email);
+        assert!(got[0].contains(&format!("contact {other}")), "{got:?}");
+        assert!(!got[0].contains("Vasilescu") && !got[0].contains("tv@example"));
+    }
+    let created = site
+        .audit_after(head)
+        .await
+        .iter()
+        .filter(|e| e.record.action == "deconfliction.create")
+        .count();
+    assert_eq!(created, 1);
+    // A later identifier on the person refreshes both agencies' pointers and tells no one twice.
+    identifier(
+        &site,
+        &bci_actor,
+        person.id,
+        IdentifierKind::Phone,
+        "701-555-0199",
+    )
+    .await;
+    let held = pointers(&site, person.id).await;
+    assert_eq!(
+        held.len(),
+        8,
+        "both agencies hold the four tokens: {held:?}"
+    );
+    assert_eq!(alerts(&site, &bci.investigator).await.len(), 1);
+    assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
+}
+
+#[tokio::test]
+async fn refusals_on_a_held_back_hit_are_audited_and_marking_after_disclosure_holds_new_hits() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let fargo = agency(&site, FARGO).await;
+    let fbi = agency(&site, FBI).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let fargo_actor = actor(&site, &fargo.investigator).await;
+    let fbi_actor = actor(&site, &fbi.investigator).await;
+
+    // BCI's target and Fargo's share a plate: an open hit, both told.
+    let (_, bci_person) = target(
+        &site,
+        &bci_actor,
+        "Operation Sweetgrass",
+        "Ilse",
+        "Marquardt",
+        "1981-03-14",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Vehicle,
+        "ND 9XYZ321",
+    )
+    .await;
+    identifier(
+        &site,
+        &bci_actor,
+        bci_person.id,
+        IdentifierKind::Email,
+        "im@example.org",
+    )
+    .await;
+    let (_, fargo_person) = target(
+        &site,
+        &fargo_actor,
+        "Truck stop",
+        "Ronan",
+        "Achterberg",
+        "1977-07-07",
+    )
+    .await;
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Vehicle,
+        "ND 9XYZ321",
+    )
+    .await;
+    assert_eq!(alerts(&site, &fargo.investigator).await.len(), 1);
+    let open_link = alerts(&site, &bci.investigator).await[0]
+        .rsplit(" | ")
+        .next()
+        .expect("a link")
+        .to_owned();
+
+    // A member who is not a supervisor may not decide on it: refused and audited.
+    let bci_investigator = Caller::Session(site.sign_in_as(&bci.investigator.email).await);
+    let head = site.audit_head().await;
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{open_link}/actions"),
+        &[("action", "withhold")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    assert_eq!(
+        denied(&site.audit_after(head).await, "deconfliction.update").len(),
+        1
+    );
+
+    // Then BCI's supervisor marks the target "do not disclose": the page says what was
+    // already told (it cannot be taken back), and the audit entry records it.
+    let bci_supervisor = Caller::Session(site.sign_in_as(&bci.supervisor.email).await);
+    let form = format!("/persons/{}/deconfliction", bci_person.id);
+    let head = site.audit_head().await;
+    site.post_form_as(&bci_supervisor, &form, &[("do_not_disclose", "yes")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let marked: Vec<String> = site
+        .audit_after(head)
+        .await
+        .iter()
+        .filter(|e| e.record.action == "person.update")
+        .map(|e| e.record.detail.clone())
+        .collect();
+    assert_eq!(
+        marked,
+        ["deconfliction: do not disclose (1 hits already disclosed stay disclosed)"]
+    );
+    let page = site
+        .get_as(&bci_supervisor, &form)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        unescape(&page.body)
+            .contains("1 earlier alert(s) about this person went to another agency"),
+        "{}",
+        page.body
+    );
+    // The alert already told stays with Fargo.
+    let fargo_session = Caller::Session(site.sign_in_as(&fargo.investigator.email).await);
+    site.get_as(&fargo_session, &open_link)
+        .await
+        .expect(StatusCode::OK);
+
+    // New hits are held: the FBI enters the plate on its own target.
+    let (_, fbi_person) = target(
+        &site,
+        &fbi_actor,
+        "Interstate",
+        "Pavel",
+        "Dragomir",
+        "1990-10-10",
+    )
+    .await;
+    identifier(
+        &site,
+        &fbi_actor,
+        fbi_person.id,
+        IdentifierKind::Vehicle,
+        "nd 9xyz321",
+    )
+    .await;
+    let supervisor_alerts = alerts(&site, &bci.supervisor).await;
+    let held: Vec<&String> = supervisor_alerts
+        .iter()
+        .filter(|a| a.contains("marked do not disclose"))
+        .collect();
+    assert_eq!(held.len(), 1, "{supervisor_alerts:?}");
+    assert_eq!(
+        alerts(&site, &bci.investigator).await.len(),
+        1,
+        "the investigator waits for the decision"
+    );
+    // The FBI learns nothing of BCI; it is told of Fargo, which did not hold its target back.
+    let fbi_told = alerts(&site, &fbi.investigator).await;
+    assert_eq!(fbi_told.len(), 1, "{fbi_told:?}");
+    assert!(
+        fbi_told[0].contains(FARGO) && !fbi_told[0].contains(BCI),
+        "{fbi_told:?}"
+    );
+    // A new identifier linking the two already told makes no new alert.
+    identifier(
+        &site,
+        &fargo_actor,
+        fargo_person.id,
+        IdentifierKind::Email,
+        "IM@example.org",
+    )
+    .await;
+    assert_eq!(
+        alerts(&site, &fargo.investigator).await.len(),
+        2,
+        "the plate and the FBI"
+    );
+    assert_eq!(alerts(&site, &bci.investigator).await.len(), 1);
+
+    // A non-supervisor's look at the held hit, and an attempt to disclose it, are refused and
+    // audited as denied.
+    let held_link = held[0].rsplit(" | ").next().expect("a link").to_owned();
+    let head = site.audit_head().await;
+    site.get_as(&bci_investigator, &held_link)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    site.post_form_as(
+        &bci_investigator,
+        &format!("{held_link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    let entries = site.audit_after(head).await;
+    assert_eq!(denied(&entries, "deconfliction.read").len(), 1);
+    assert_eq!(denied(&entries, "deconfliction.update").len(), 1);
+    // The supervisor may; the FBI then hears of BCI.
+    site.post_form_as(
+        &bci_supervisor,
+        &format!("{held_link}/actions"),
+        &[("action", "disclose")],
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let fbi_told = alerts(&site, &fbi.investigator).await;
+    assert_eq!(fbi_told.len(), 2, "{fbi_told:?}");
+    let _ = tf;
+}

@@ -516,3 +516,77 @@ async fn only_the_planning_agency_reads_an_operation() {
         }
     }
 }
+
+#[tokio::test]
+async fn operations_of_every_window_length_are_found_and_only_when_they_overlap() {
+    // The check reads, per class of window length (up to 6 hours, a day, 4 days, 14 days),
+    // the operations that started within that class's longest window: a long surveillance
+    // planned first is found by a short raid in its last days, as is each shorter class, and
+    // one that ended before the raid starts is not.
+    let site = Site::demo().await;
+    let [a_boss, _, b_boss, _] = officers(&site).await;
+    let a = Caller::Session(a_boss.session.clone());
+    let b = Caller::Session(b_boss.session.clone());
+    let a_id = a_boss.member.id.to_string();
+    let b_id = b_boss.member.id.to_string();
+    // Agency A: one operation of each class, all over the same town, all still running on
+    // 2026-02-14 at 06:00 but one, which ended at 05:00.
+    for (title, start, end) in [
+        ("Thirteen days", "2026-02-01T07:00", "2026-02-14T07:00"),
+        ("Three days", "2026-02-11T07:00", "2026-02-14T07:00"),
+        ("Twenty hours", "2026-02-13T11:00", "2026-02-14T07:00"),
+        ("Five hours", "2026-02-14T02:00", "2026-02-14T07:00"),
+        ("Ended before", "2026-02-14T00:00", "2026-02-14T05:00"),
+    ] {
+        let planned = site
+            .post_form_as(
+                &a,
+                "/operations",
+                &plan(title, "46.8083", start, end, &a_id),
+            )
+            .await
+            .expect(StatusCode::SEE_OTHER);
+        assert!(planned.header("location").ends_with("?saved=0"), "{title}");
+    }
+    // Agency B: a one-hour raid at 06:00, 500 m away: four conflicts.
+    let raid = site
+        .post_form_as(
+            &b,
+            "/operations",
+            &plan(
+                "Dawn raid",
+                "46.8128",
+                "2026-02-14T06:00",
+                "2026-02-14T07:00",
+                &b_id,
+            ),
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert!(
+        raid.header("location").ends_with("?saved=4"),
+        "{}",
+        raid.header("location")
+    );
+    // Far away (200 km east), at the same time: none.
+    let far = site
+        .post_form_as(
+            &b,
+            "/operations",
+            &[
+                ("kind", "raid"),
+                ("title", "Elsewhere"),
+                ("place", ""),
+                ("latitude", "46.8083"),
+                ("longitude", "-98.1"),
+                ("radius_m", "300"),
+                ("starts_at", "2026-02-14T06:00"),
+                ("ends_at", "2026-02-14T07:00"),
+                ("commander", b_id.as_str()),
+                ("contact_phone", "701-555-0142"),
+            ],
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert!(far.header("location").ends_with("?saved=0"));
+}

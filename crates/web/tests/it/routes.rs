@@ -309,6 +309,12 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/cases/{id}/charges", Case(Update)),
     route("GET", "/api/v1/persons/{id}", Person(Read)),
     route("POST", "/api/v1/persons/{id}/identifiers", Person(Update)),
+    // Removing an identifier changes the person (their search entry and deconfliction tokens).
+    route(
+        "DELETE",
+        "/api/v1/persons/{id}/identifiers/{identifier}",
+        Person(Update),
+    ),
     route("GET", "/api/v1/search", AnyCase(Read)),
     route("GET", "/api/v1/persons/{id}/consents", Consent(List)),
     route("POST", "/api/v1/persons/{id}/consents", Consent(Create)),
@@ -1185,6 +1191,7 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
         .replace("{goal}", UNKNOWN)
         .replace("{attachment}", UNKNOWN)
         .replace("{consent}", UNKNOWN)
+        .replace("{identifier}", UNKNOWN)
         .replace("{member}", &ids.no_account)
         .replace("{*path}", "app.css")
         // North Dakota has no threat data: a finding there does not exist.
@@ -1293,6 +1300,8 @@ fn probe(route: &Route, ids: &Ids) -> Probe {
             || route.path.contains("/operations/{id}")
             || route.path.contains("conflicts/{id}")
             || route.path.contains("/duplicates/{id}")
+            // No such identifier on the probe person.
+            || route.path.ends_with("/identifiers/{identifier}")
         {
             StatusCode::NOT_FOUND
         } else if route.path.ends_with("/duplicates/scan") {
