@@ -66,7 +66,11 @@ fn target_bench_loads_once_and_reuses(dir: &std::path::Path, database: &str, sql
         "a person's check: 6 tokens",
         "blind index",
     ] {
-        assert!(first.stdout.contains(text), "{text:?} missing:\n{}", first.stdout);
+        assert!(
+            first.stdout.contains(text),
+            "{text:?} missing:\n{}",
+            first.stdout
+        );
     }
     if sqlite {
         // One seek of the primary key per token: no scan of the pointer table.
@@ -86,13 +90,17 @@ fn target_bench_loads_once_and_reuses(dir: &std::path::Path, database: &str, sql
     }
     let refused = target_bench(dir, database, false).failed();
     assert!(
-        refused.stderr.contains("already holds 3000 pointers: pass --reuse"),
+        refused
+            .stderr
+            .contains("already holds 3000 pointers: pass --reuse"),
         "{}",
         refused.stderr
     );
     let again = target_bench(dir, database, true).succeeded();
     assert!(
-        again.stdout.contains("reusing 3000 pointers loaded by an earlier run"),
+        again
+            .stdout
+            .contains("reusing 3000 pointers loaded by an earlier run"),
         "{}",
         again.stdout
     );
@@ -154,7 +162,11 @@ fn operations_bench_loads_once_and_reuses(dir: &std::path::Path, database: &str,
         "in-memory R-tree",
         "the database check and the R-tree agreed on all 60 checks",
     ] {
-        assert!(first.stdout.contains(text), "{text:?} missing:\n{}", first.stdout);
+        assert!(
+            first.stdout.contains(text),
+            "{text:?} missing:\n{}",
+            first.stdout
+        );
     }
     if sqlite {
         // Each class of window length is one range of the operations_check index.
@@ -171,7 +183,9 @@ fn operations_bench_loads_once_and_reuses(dir: &std::path::Path, database: &str,
     assert!(refused.stderr.contains("--reuse"), "{}", refused.stderr);
     let again = operations_bench(dir, database, true).succeeded();
     assert!(
-        again.stdout.contains("reusing 3000 operations loaded by an earlier run"),
+        again
+            .stdout
+            .contains("reusing 3000 operations loaded by an earlier run"),
         "{}",
         again.stdout
     );

@@ -1204,3 +1204,74 @@ async fn refusals_on_a_held_back_hit_are_audited_and_marking_after_disclosure_ho
     assert_eq!(fbi_told.len(), 2, "{fbi_told:?}");
     let _ = tf;
 }
+
+#[tokio::test]
+async fn a_providers_client_added_to_an_investigation_under_consent_is_not_indexed() {
+    let site = Site::demo().await;
+    let tf = site.task_force_id(NORTH_DAKOTA).await;
+    let bci = agency(&site, BCI).await;
+    let bci_actor = actor(&site, &bci.investigator).await;
+    let bci_org = bci.investigator.memberships[0].organization_id;
+    // BCI's target, and a survivor of the same name and birth date on a provider's case.
+    target(
+        &site,
+        &bci_actor,
+        "Operation Prairie Rose",
+        "Lucia",
+        "Ferreira",
+        "1992-02-29",
+    )
+    .await;
+    let advocate = site.member_for_role(NORTH_DAKOTA, Role::Advocate).await;
+    let advocate = actor(&site, &advocate).await;
+    let (_, survivor) = target(
+        &site,
+        &advocate,
+        "Shelter and legal aid",
+        "Lucia",
+        "Ferreira",
+        "1992-02-29",
+    )
+    .await;
+    let bci_case = site
+        .app
+        .create_case(
+            &bci_actor,
+            tf,
+            CaseInput {
+                title: "The survivor's trafficker".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("an investigation");
+    let add = || {
+        site.app
+            .add_existing_person(&bci_actor, tf, bci_case.id, survivor.id, PersonRole::Victim)
+    };
+    // Without the survivor's consent the agency may not even read the record.
+    assert!(matches!(
+        add().await,
+        Err(taskforce_app::AppError::Forbidden(_))
+    ));
+    // With it, the agency may put them on its investigation; the record still never enters the
+    // index (a pointer would outlive the consent), so no one is alerted.
+    site.app
+        .record_consent(
+            &advocate,
+            tf,
+            survivor.id,
+            taskforce_domain::consent::ConsentInput {
+                recipients: vec![bci_org.to_string()],
+                categories: vec!["identity".into(), "contact".into()],
+                purpose: "Testimony in the prosecution of her trafficker".into(),
+                method: "written".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a consent");
+    add().await.expect("added under consent");
+    assert!(pointers(&site, survivor.id).await.is_empty());
+    assert!(alerts(&site, &bci.investigator).await.is_empty());
+}
