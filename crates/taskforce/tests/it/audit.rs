@@ -8,27 +8,6 @@ use std::path::Path;
 use taskforce_store::DatabaseUrl;
 use tempfile::TempDir;
 
-fn postgres_server() -> Option<String> {
-    std::env::var("TASKFORCE_TEST_POSTGRES")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let server = base[scheme_end..]
-        .find('/')
-        .map_or(base, |i| &base[..scheme_end + i]);
-    match query {
-        Some(q) => format!("{server}/{database}?{q}"),
-        None => format!("{server}/{database}"),
-    }
-}
-
 async fn tamper(url: &str, sql: &str) {
     sqlx::any::install_default_drivers();
     let connect = match DatabaseUrl::parse(url).expect("url") {

@@ -428,3 +428,25 @@ impl Browser {
         http_request(&self.addr, "GET", path, &[("Cookie", &cookie)], None)
     }
 }
+
+/// The PostgreSQL server the suite may use (`TASKFORCE_TEST_POSTGRES`), if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("TASKFORCE_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = base[scheme_end..]
+        .find('/')
+        .map_or(base, |i| &base[..scheme_end + i]);
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
