@@ -276,6 +276,21 @@ impl App {
         .await
     }
 
+    /// Audits a look (a read the policy allowed) in a transaction of its own.
+    pub(crate) async fn audit_read(
+        &self,
+        actor: &Actor,
+        kind: ResourceKind,
+        id: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        self.write_audit(&mut tx, actor, kind, "read", id, detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn index_case(&self, tx: &mut Tx, case: &Case) -> Result<()> {
         let text = format!("{} {} {}", case.reference, case.title, case.summary);
         self.index_record(
@@ -710,17 +725,8 @@ impl App {
             attachments,
         };
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            kind.resource_kind(),
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, kind.resource_kind(), &id.to_string(), "")
+            .await?;
         Ok(view)
     }
 
@@ -1161,17 +1167,8 @@ impl App {
         let may_update = self.may(actor, Action::Update, &resource);
         let may_keep_consent = self.may(actor, Action::Create, &Self::consent_resource(&row));
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            ResourceKind::Person,
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, ResourceKind::Person, &id.to_string(), "")
+            .await?;
         Ok(PersonView {
             person: row.person,
             home_case_id: row.home_case_id,
@@ -1661,17 +1658,13 @@ impl App {
         .await?;
         let content = self.unseal_bytes(&mut conn, tf, &sealed).await?;
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
+        self.audit_read(
             actor,
             held.row.case.kind.resource_kind(),
-            "read",
             &case.to_string(),
             &format!("attachment {id}"),
         )
         .await?;
-        tx.commit().await?;
         Ok((attachment, content))
     }
 

@@ -664,17 +664,8 @@ impl App {
         let hit = self.hit_for(actor, &mut conn, tf, id, Action::Read).await?;
         let view = self.hit_view(actor, &mut conn, tf, &hit).await?;
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            ResourceKind::Deconfliction,
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, ResourceKind::Deconfliction, &id.to_string(), "")
+            .await?;
         Ok(view)
     }
 
@@ -791,17 +782,13 @@ impl App {
             may_update: self.may(actor, Action::Update, &resource),
         };
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
+        self.audit_read(
             actor,
             ResourceKind::Person,
-            "read",
             &person.to_string(),
             "deconfliction",
         )
         .await?;
-        tx.commit().await?;
         Ok(view)
     }
 

@@ -363,17 +363,8 @@ impl App {
                 .may_person(actor, &mut conn, tf, &right, Action::Update)
                 .await?;
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            ResourceKind::PersonMatch,
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, ResourceKind::PersonMatch, &id.to_string(), "")
+            .await?;
         Ok(DuplicateView {
             actions: if may_decide { m.actions() } else { Vec::new() },
             left_case_id: left.home_case_id,

@@ -491,17 +491,8 @@ impl App {
         drop(conn);
         let may_exempt = operation.exempt_at.is_none()
             && self.may(actor, Action::Share, &operation_resource(&operation));
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            ResourceKind::Operation,
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, ResourceKind::Operation, &id.to_string(), "")
+            .await?;
         Ok(OperationView {
             operation,
             conflicts,

@@ -790,17 +790,8 @@ impl App {
             Vec::new()
         };
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
-            actor,
-            ResourceKind::Referral,
-            "read",
-            &id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_read(actor, ResourceKind::Referral, &id.to_string(), "")
+            .await?;
         Ok(ReferralView {
             summary,
             details,

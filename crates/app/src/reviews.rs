@@ -320,17 +320,13 @@ impl App {
             Vec::new()
         };
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
+        self.audit_read(
             actor,
             ResourceKind::CaseReview,
-            "read",
             &id.to_string(),
             &format!("cases shown: {}", shown_cases.join(",")),
         )
         .await?;
-        tx.commit().await?;
         Ok(ReviewView {
             review,
             agenda,

@@ -283,17 +283,13 @@ impl App {
             may_record,
         };
         drop(conn);
-        let mut tx = self.store().begin().await?;
-        self.write_audit(
-            &mut tx,
+        self.audit_read(
             actor,
             ResourceKind::Service,
-            "read",
             &person.to_string(),
             "services and service plan of the person",
         )
         .await?;
-        tx.commit().await?;
         Ok(view)
     }
 
@@ -557,17 +553,13 @@ impl App {
         };
         drop(conn);
         if read {
-            let mut tx = self.store().begin().await?;
-            self.write_audit(
-                &mut tx,
+            self.audit_read(
                 actor,
                 ResourceKind::Interview,
-                "read",
                 &person.to_string(),
                 "interview record of the person",
             )
             .await?;
-            tx.commit().await?;
         }
         Ok(InterviewView {
             person_id: person,
