@@ -79,12 +79,8 @@ impl Linkage {
 
     /// The match weight of any pair (for a pair not among `pairs`, too).
     pub fn weight(&self, left: &Prepared, right: &Prepared) -> f64 {
-        self.scorer.weight(
-            &self.model,
-            gamma(&self.model.fields, left, right),
-            left,
-            right,
-        )
+        self.scorer
+            .weight(&self.model, gamma(&self.model.fields, left, right), left)
     }
 }
 
@@ -145,16 +141,30 @@ impl Scorer {
         }
     }
 
-    /// Weight of field `i` at `level` for a pair whose left record is `l`.
-    fn field_weight(&self, model: &Model, i: usize, level: usize, l: &Prepared) -> f64 {
+    /// Weight of field `i` at `level`, with `adjust` giving the frequency adjustment when the
+    /// level is exact agreement.
+    fn field_weight_with(
+        &self,
+        model: &Model,
+        i: usize,
+        level: usize,
+        adjust: impl FnOnce() -> f64,
+    ) -> f64 {
         let base = self.weights[i][level];
         if level != model.top_level(i) {
             return base;
         }
-        base + self.adjustment(model, i, l.value(model.fields[i]))
+        base + adjust()
     }
 
-    fn weight(&self, model: &Model, g: Gamma, l: &Prepared, _r: &Prepared) -> f64 {
+    /// Weight of field `i` at `level` for a pair whose left record is `l`.
+    fn field_weight(&self, model: &Model, i: usize, level: usize, l: &Prepared) -> f64 {
+        self.field_weight_with(model, i, level, || {
+            self.adjustment(model, i, l.value(model.fields[i]))
+        })
+    }
+
+    fn weight(&self, model: &Model, g: Gamma, l: &Prepared) -> f64 {
         (0..model.fields.len())
             .map(|i| self.field_weight(model, i, gamma_level(g, i), l))
             .sum()
@@ -185,12 +195,9 @@ impl Scorer {
     ) -> f64 {
         (0..model.fields.len())
             .map(|i| {
-                let level = gamma_level(g, i);
-                let base = self.weights[i][level];
-                match &adjustments[i] {
-                    Some(a) if level == model.top_level(i) => base + a[left],
-                    _ => base,
-                }
+                self.field_weight_with(model, i, gamma_level(g, i), || {
+                    adjustments[i].as_ref().map_or(0.0, |a| a[left])
+                })
             })
             .sum()
     }
